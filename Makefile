@@ -1,0 +1,42 @@
+# TinyTorch course. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help venv build check demo test lab clean
+
+help:
+	@echo "make demo    set up .venv, build, autograde a sample class, print its scores"
+	@echo "make test    set up .venv if needed, run the whole test suite"
+	@echo "make build   regenerate source/, release/ and tinytorch/ from modules/"
+	@echo "make check   fail if source/, release/ or tinytorch/ is out of date"
+	@echo "make lab     open JupyterLab on the student notebooks in release/"
+	@echo "make clean   remove .venv and build/"
+
+# The environment is rebuilt whenever requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+build: venv
+	$(PY) -m autograder build
+
+check: venv
+	$(PY) -m autograder build --check
+
+demo: build
+	$(PY) -m autograder demo
+
+test: venv
+	$(PY) -m pytest tests
+
+# The reference package goes on PYTHONPATH so a module's notebook can import the modules before it.
+lab: venv
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=release
+
+clean:
+	rm -rf $(VENV) build
