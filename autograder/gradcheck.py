@@ -10,6 +10,9 @@ Two families, for the two halves of the course:
   shape, is not all zeros, and matches central differences. `check_model_gradients` adds
   coverage: every trainable tensor inside a model is returned by `parameters()`.
 
+The checks return dictionaries of the errors found, never a bare number: nbgrader reads
+a number left as a graded cell's last value as a partial score.
+
 Every failure raises GradientCheckError (an AssertionError, so nbgrader and pytest count
 it as a failed test) with a message that names the tensor, prints the error found beside
 the error expected, and says what to look at.
@@ -126,7 +129,7 @@ def check_vjp(name, forward, backward, inputs, tolerance=TOLERANCE, seed=0, eps=
     forward(*inputs) returns an array y; backward(upstream, *inputs) returns dL/d(input)
     for L = sum(y * upstream), one array per input (a single array when there is one
     input). `inputs` are float64 numpy arrays. A random upstream gradient, not ones, so
-    that a backward which ignores its upstream argument fails. Returns the worst error.
+    that a backward which ignores its upstream argument fails. Returns {label: error}.
     """
     inputs = [np.asarray(x, dtype=np.float64) for x in inputs]
     output = np.asarray(forward(*inputs))
@@ -136,14 +139,14 @@ def check_vjp(name, forward, backward, inputs, tolerance=TOLERANCE, seed=0, eps=
         grads = [grads]
     if grads is None or len(grads) != len(inputs):
         raise GradientCheckError(f"{name}: backward should return one gradient per input ({len(inputs)})")
-    worst = 0.0
+    errors = {}
     for position, (x, grad) in enumerate(zip(inputs, grads)):
         label = name if len(inputs) == 1 else f"{name} (input {position})"
         if grad is None:
             raise GradientCheckError(f"{label}: backward returned None")
         numeric = numerical_gradient(lambda: np.sum(np.asarray(forward(*inputs)) * upstream), x, eps)
-        worst = max(worst, compare_gradients(label, grad, numeric, tolerance))
-    return worst
+        errors[label] = compare_gradients(label, grad, numeric, tolerance)
+    return errors
 
 
 def _loss_value(loss) -> float:

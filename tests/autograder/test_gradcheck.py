@@ -172,7 +172,10 @@ def test_check_model_gradients_checks_coverage_then_every_gradient():
 
 def test_check_vjp_on_a_local_backward():
     sigmoid = lambda x: 1 / (1 + np.exp(-x))
-    assert check_vjp("sigmoid", sigmoid, lambda g, x: g * sigmoid(x) * (1 - sigmoid(x)), [X]) < 1e-8
+    errors = check_vjp("sigmoid", sigmoid, lambda g, x: g * sigmoid(x) * (1 - sigmoid(x)), [X])
+    assert list(errors) == ["sigmoid"] and errors["sigmoid"] < 1e-8
+    assert set(check_vjp("product", lambda a, b: a * b, lambda g, a, b: (g * b, g * a), [X, W])) == {
+        "product (input 0)", "product (input 1)"}
     with pytest.raises(GradientCheckError, match="sigmoid: gradient does not match"):
         check_vjp("sigmoid", sigmoid, lambda g, x: g * sigmoid(x) * (1 + sigmoid(x)), [X])
     with pytest.raises(GradientCheckError, match="input 1"):
