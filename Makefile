@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help venv build check demo test lab clean
+.PHONY: help venv build check demo test bench lab clean
 
 help:
 	@echo "make demo    set up .venv, build, autograde a sample class, print its scores"
 	@echo "make test    set up .venv if needed, run the whole test suite"
 	@echo "make build   regenerate source/, release/ and tinytorch/ from modules/"
 	@echo "make check   fail if source/, release/ or tinytorch/ is out of date"
+	@echo "make bench   performance ratios against plain numpy (and PyTorch if installed)"
 	@echo "make lab     open JupyterLab on the student notebooks in release/"
 	@echo "make clean   remove .venv and build/"
 
@@ -33,6 +34,9 @@ demo: build
 
 test: venv
 	$(PY) -m pytest tests
+
+bench: venv
+	$(PY) benchmarks/bench.py
 
 # The reference package goes on PYTHONPATH so a module's notebook can import the modules before it.
 lab: venv

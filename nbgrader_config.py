@@ -60,6 +60,11 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (COURSE_ROOT, os.environ.get("PYTHONPATH")) if p
 )
 
+# One BLAS thread per kernel: notebooks are graded side by side, and kernels that each
+# start a BLAS thread per core fight over the cores (and make timing cells meaningless).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 # --- The student version -----------------------------------------------------------------
 
 # What replaces each `### BEGIN SOLUTION ... ### END SOLUTION` block in the release. The

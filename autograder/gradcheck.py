@@ -10,8 +10,8 @@ Two families, for the two halves of the course:
   shape, is not all zeros, and matches central differences. `check_model_gradients` adds
   coverage: every trainable tensor inside a model is returned by `parameters()`.
 
-The checks return dictionaries of the errors found, never a bare number: nbgrader reads
-a number left as a graded cell's last value as a partial score.
+The checks return the errors found as a GradientErrors dictionary, never a bare number:
+nbgrader reads a number left as a graded cell's last value as a partial score.
 
 Every failure raises GradientCheckError (an AssertionError, so nbgrader and pytest count
 it as a failed test) with a message that names the tensor, prints the error found beside
@@ -27,6 +27,19 @@ import numpy as np
 
 EPS = 1e-6
 TOLERANCE = 1e-5
+
+
+class GradientErrors(dict):
+    """{tensor name: relative error} of a passed check.
+
+    Its repr is one line of feedback rather than a dict, and never a bare number: in a
+    notebook it is what a graded cell that ends with a check shows, and nbgrader would
+    read a number there as a partial score.
+    """
+
+    def __repr__(self):
+        worst = max(self.values(), default=0.0)
+        return f"gradient check passed for {', '.join(self)}: largest relative error {worst:.1e}"
 
 
 class GradientCheckError(AssertionError):
@@ -139,7 +152,7 @@ def check_vjp(name, forward, backward, inputs, tolerance=TOLERANCE, seed=0, eps=
         grads = [grads]
     if grads is None or len(grads) != len(inputs):
         raise GradientCheckError(f"{name}: backward should return one gradient per input ({len(inputs)})")
-    errors = {}
+    errors = GradientErrors()
     for position, (x, grad) in enumerate(zip(inputs, grads)):
         label = name if len(inputs) == 1 else f"{name} (input {position})"
         if grad is None:
@@ -171,7 +184,7 @@ def check_gradient_flow(loss_fn, tensors: dict, check_values=True, tolerance=TOL
     loss = loss_fn()
     _loss_value(loss)
     loss.backward()
-    errors = {}
+    errors = GradientErrors()
     for name, tensor in tensors.items():
         grad = tensor.grad
         if grad is None:

@@ -60,9 +60,13 @@ def blank_notebook(module: Module):
 
 
 def buggy_notebook(module: Module, bug: Bug):
-    """The filled notebook with `bug.find` replaced by `bug.replace` in exactly one place."""
+    """The filled notebook with `bug.find` replaced by `bug.replace` in exactly one place
+    of its solution cells (tests and prose may quote the same code)."""
     notebook = copy.deepcopy(filled_notebook(module))
-    hits = [cell for cell in notebook.cells if bug.find in cell.source]
+    hits = [
+        cell for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("solution") and bug.find in cell.source
+    ]
     count = sum(cell.source.count(bug.find) for cell in hits)
     if count != 1:
         raise ValueError(f"{module.bugs}: bug {bug.name!r} must match exactly once, matches {count} times")

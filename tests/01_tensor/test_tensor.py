@@ -1,6 +1,11 @@
 """The reference package's Tensor (tinytorch.core.tensor), as later modules rely on it."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+
+from autograder.modules import PROJECT_ROOT
 
 from tinytorch.core.tensor import Tensor
 
@@ -90,10 +95,17 @@ def test_indexing_with_a_tensor_of_ids():
 
 
 def test_autograd_fields_are_dormant_until_module_05():
-    x = Tensor([1.0], requires_grad=True)
-    assert x.requires_grad and x.grad is None and x.grad_fn is None
-    with pytest.raises(RuntimeError, match="module 05"):
-        x.backward()
+    # A fresh interpreter: other tests in this session import tinytorch.core.autograd.
+    code = (
+        "from tinytorch.core.tensor import Tensor\n"
+        "x = Tensor([1.0], requires_grad=True)\n"
+        "assert x.requires_grad and x.grad is None and x.grad_fn is None\n"
+        "assert (x * 2).grad_fn is None\n"
+        "x.backward()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": ""}, timeout=60)
+    assert result.returncode == 1 and "RuntimeError" in result.stderr and "module 05" in result.stderr, result.stderr
 
 
 def test_repr_shows_values_and_requires_grad():

@@ -238,7 +238,7 @@ def test_linear_backward_matches_central_differences(x_shape):
     rng = np.random.default_rng(sum(x_shape))
     forward, backward = linear_as_function(Linear(4, 3))
     inputs = [rng.standard_normal(x_shape), rng.standard_normal((4, 3)), rng.standard_normal(3)]
-    assert check_vjp(f"Linear on {x_shape}", forward, backward, inputs) < 1e-7
+    assert max(check_vjp(f"Linear on {x_shape}", forward, backward, inputs).values()) < 1e-7
 
 
 def test_linear_backward_without_bias():
