@@ -81,7 +81,7 @@ from autograder.gradcheck import check_vjp
 # \qquad L(x) = \textstyle\sum_i g_i\, f(x)_i,\ \ g \text{ random},\ \ \varepsilon = 10^{-6},$$
 # in float64 (float32's seven digits cannot see a change of $10^{-6}$). The course's checker
 # `check_vjp` does that and, when your backward is wrong, says where and by how much. In
-# module 05, `enable_autograd()` wraps each activation's `forward` so that its result becomes
+# module 05, `enable_autograd()` wraps the call of every activation so that its result becomes
 # one node of the computation graph, and that node's backward calls **your `backward`,
 # unchanged**. So what you check here is what trains every network of the course.
 #
@@ -92,13 +92,13 @@ from autograder.gradcheck import check_vjp
 # 2. `backward(x, grad_output)` receives the *input* `x` of the forward (a Tensor) and
 #    $\partial L/\partial y$ (a numpy array of `x`'s shape) and returns $\partial L/\partial x$
 #    as a numpy array of the same shape. It recomputes what it needs from `x.data`, and does
-#    not call `self.forward`: in module 05 `forward` records graph nodes, and backward runs
-#    while that graph is being walked.
+#    not call the activation again: in module 05 calling it records graph nodes, and
+#    backward runs while that graph is being walked.
 # 3. Neither may change `x`.
 #
-# The base class below (given) holds what the five share. `__call__` calls `self.forward` by
-# name, so `Sigmoid()(x)` picks up module 05's wrapped forward without any change here, and
-# `parameters()` returns an empty list, so an activation can sit in a `Sequential` next to
+# The base class below (given) holds what the five share. `__call__` runs `self.forward`;
+# module 05 wraps this one `__call__`, so that `Sigmoid()(x)` records a graph node for every
+# activation, even ones written after module 05, with no change here. `parameters()` returns an empty list, so an activation can sit in a `Sequential` next to
 # the layers of module 03 (it has nothing to train).
 
 # %%
@@ -112,8 +112,8 @@ class Activation:
     """
 
     def __call__(self, x):
-        # By name, not `__call__ = forward`: module 05 replaces each subclass's forward with
-        # one that records the graph, and calls must reach that replacement.
+        # Module 05 wraps this method, so calling any activation records one graph node
+        # whose backward is the activation's own `backward`.
         return self.forward(x)
 
     def forward(self, x):

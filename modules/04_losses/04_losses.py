@@ -170,11 +170,10 @@ with np.errstate(all="raise", under="ignore"):
 # - `backward(predictions, targets) -> np.ndarray`: $\partial L/\partial\,\text{predictions}$,
 #   an array of the predictions' shape.
 #
-# Why this split? Module 05 adds automatic differentiation. It wraps each loss's `forward`
-# into **one** node of the computation graph, whose backward calls *your* `backward` and
-# multiplies by the gradient arriving from above. That is why `__call__` calls
-# `self.forward` by name (so it picks up the wrapped version), why `forward` must return a
-# new Tensor, and why `backward` must be the exact derivative: autograd will trust it.
+# Why this split? Module 05 adds automatic differentiation. It wraps `Loss.__call__`, so that
+# calling any loss records **one** node of the computation graph, whose backward calls *your*
+# `backward` and multiplies by the gradient arriving from above. That is why `forward` must
+# return a new Tensor, and why `backward` must be the exact derivative: autograd will trust it.
 #
 # The base class is given.
 
@@ -184,8 +183,8 @@ class Loss:
     """A loss: loss_fn(predictions, targets) -> 0-d Tensor, plus its gradient by hand."""
 
     def __call__(self, predictions, targets):
-        # By name, not an alias: module 05 replaces each subclass's forward with a version
-        # that records the graph, and calls must reach that version.
+        # Module 05 wraps this method, so calling any loss records one graph node whose
+        # backward is the loss's own `backward`.
         return self.forward(predictions, targets)
 
     def forward(self, predictions, targets):

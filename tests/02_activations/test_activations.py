@@ -244,7 +244,7 @@ def test_activations_have_no_parameters():
 
 
 def test_call_goes_through_forward_by_name(monkeypatch):
-    """Module 05 wraps each subclass's forward; calling the activation must reach the wrapper."""
+    """Calling an activation runs its (possibly replaced) forward, looked up on the instance."""
     calls = []
     plain_forward = Tanh.forward
     monkeypatch.setattr(Tanh, "forward", lambda self, x: calls.append("forward") or plain_forward(self, x))

@@ -78,7 +78,7 @@ def test_log_softmax_is_built_from_tensor_operations(monkeypatch):
 # ---- the Loss interface -------------------------------------------------------------------------
 
 def test_call_goes_through_forward_by_name(monkeypatch):
-    """Module 05 replaces forward on each class; calls must reach the replacement."""
+    """Calling a loss runs its (possibly replaced) forward, looked up on the instance."""
     monkeypatch.setattr(MSELoss, "forward", lambda self, p, t: "wrapped")
     assert MSELoss()(Tensor([1.0]), [1.0]) == "wrapped"
 

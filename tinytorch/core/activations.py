@@ -15,8 +15,8 @@ class Activation:
     """
 
     def __call__(self, x):
-        # By name, not `__call__ = forward`: module 05 replaces each subclass's forward with
-        # one that records the graph, and calls must reach that replacement.
+        # Module 05 wraps this method, so calling any activation records one graph node
+        # whose backward is the activation's own `backward`.
         return self.forward(x)
 
     def forward(self, x):

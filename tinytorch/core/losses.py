@@ -24,8 +24,8 @@ class Loss:
     """A loss: loss_fn(predictions, targets) -> 0-d Tensor, plus its gradient by hand."""
 
     def __call__(self, predictions, targets):
-        # By name, not an alias: module 05 replaces each subclass's forward with a version
-        # that records the graph, and calls must reach that version.
+        # Module 05 wraps this method, so calling any loss records one graph node whose
+        # backward is the loss's own `backward`.
         return self.forward(predictions, targets)
 
     def forward(self, predictions, targets):
