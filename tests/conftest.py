@@ -1,13 +1,37 @@
 """Shared fixtures. The expensive one, `graded_class`, autogrades every sample submission of
-every built module once per test session; the course tests all read its results."""
+every built module once per test session; the course tests all read its results.
+
+`pytest tests --module 09_spatial` (repeatable) limits the course tests, and the grading
+they need, to the modules named: what a module author runs while working on one module.
+"""
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from autograder.modules import built_modules
-from autograder.sample_class import sample_submissions
+from autograder.modules import built_modules, find_module
+from autograder.sample_class import load_bugs, sample_submissions
 from autograder.scratch_course import ScratchCourse
+
+
+def pytest_addoption(parser):
+    parser.addoption("--module", action="append", default=[], metavar="NN_name",
+                     help="run the course tests for this module only (repeatable)")
+
+
+def selected_modules(config):
+    names = config.getoption("--module")
+    return [find_module(name) for name in names] if names else built_modules()
+
+
+def pytest_generate_tests(metafunc):
+    """Tests that take `module` run once per selected module; `planted_bug` once per bug."""
+    modules = selected_modules(metafunc.config)
+    if "planted_bug" in metafunc.fixturenames:
+        bugs = [(module, bug) for module in modules for bug in load_bugs(module)]
+        metafunc.parametrize("planted_bug", bugs, ids=[f"{m.name}-{b.name}" for m, b in bugs])
+    elif "module" in metafunc.fixturenames:
+        metafunc.parametrize("module", modules, ids=[m.name for m in modules])
 
 
 def _grade_module(module, folder):
@@ -20,13 +44,13 @@ def _grade_module(module, folder):
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory):
+def graded_class(tmp_path_factory, pytestconfig):
     """{module name: {student: {grade_id: (score, max_score)}}} from real `nbgrader autograde` runs.
 
     Each module is graded in a scratch course of its own, so modules run side by side (one
     nbgrader process per core) without sharing a SQLite gradebook.
     """
-    modules = built_modules()
+    modules = selected_modules(pytestconfig)
     workers = max(1, min(len(modules), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
         futures = {

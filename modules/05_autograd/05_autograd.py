@@ -638,6 +638,10 @@ else:
 # one-node Functions whose backward calls the `backward` you wrote by hand in modules 02
 # and 04. Layers built from Tensor operations (`Linear`, `Dropout`) need nothing at all.
 #
+# Layers of later modules that need a Function of their own (a convolution computed by one
+# big matrix product, an embedding lookup) use the given `attach(result, function)`: the same
+# rule — record only when gradients are on and an input requires them — for one result.
+#
 # `no_grad()` switches recording off inside a `with` block: evaluation and optimizer
 # updates need no graph, and a graph costs memory (every Function keeps its inputs alive).
 #
@@ -686,6 +690,17 @@ class no_grad:
     def __exit__(self, *exc_info):
         GradMode.enabled = self.previous
         return False
+
+
+def attach(result, function):
+    """Record `function` as result's grad_fn if gradients are on and one of its inputs
+    requires grad; return result. Layers with a Function of their own (a convolution, an
+    embedding lookup) finish their forward with `return attach(Tensor(out), MyBackward(...))`.
+    """
+    if GradMode.enabled and any(isinstance(x, Tensor) and x.requires_grad for x in function.inputs):
+        result.requires_grad = True
+        result.grad_fn = function
+    return result
 
 
 def tracked(plain_method, function_class):

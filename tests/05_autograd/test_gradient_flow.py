@@ -110,3 +110,20 @@ def test_each_function_holds_exactly_its_operation_arguments():
     reduced = x.sum(axis=1, keepdims=True)
     assert isinstance(reduced.grad_fn, SumBackward)
     assert (reduced.grad_fn.axis, reduced.grad_fn.keepdims) == (1, True)
+
+
+def test_attach_records_a_custom_function_only_when_needed():
+    from tinytorch.core.autograd import Function, attach
+
+    class Double(Function):
+        def backward(self, grad_output):
+            return (2 * grad_output,)
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = attach(Tensor(2 * x.data), Double(x))
+    assert isinstance(y.grad_fn, Double) and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 2.0])
+    assert attach(Tensor(2 * x.data), Double(Tensor(x.data))).grad_fn is None, "no input requires grad"
+    with no_grad():
+        assert attach(Tensor(2 * x.data), Double(x)).grad_fn is None, "no_grad switches it off"

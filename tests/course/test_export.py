@@ -10,13 +10,10 @@ import pytest
 
 from autograder.build import generated_header
 from autograder.export import ExportError, export_notebook, exported_cells, render
-from autograder.modules import PROJECT_ROOT, built_modules, find_module
+from autograder.modules import PROJECT_ROOT, find_module
 from autograder.sample_class import filled_notebook
 
-MODULES = built_modules()
 
-
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
 def test_reference_package_is_the_export_of_the_source_notebook(module, tmp_path):
     notebook = nbformat.read(module.source_notebook, as_version=4)
     target, cells = exported_cells(notebook)

@@ -2,10 +2,7 @@
 import nbformat
 import pytest
 
-from autograder.modules import built_modules
 from autograder.notebook import HIDDEN, SOLUTION
-
-MODULES = built_modules()
 
 
 def _graded(notebook):
@@ -29,9 +26,8 @@ def _split_lines(source):
     return inside, outside
 
 
-@pytest.fixture(params=MODULES, ids=lambda m: m.name)
-def notebooks(request):
-    module = request.param
+@pytest.fixture
+def notebooks(module):
     return (module, nbformat.read(module.source_notebook, as_version=4),
             nbformat.read(module.release_notebook, as_version=4))
 

@@ -280,6 +280,17 @@ class no_grad:
         return False
 
 
+def attach(result, function):
+    """Record `function` as result's grad_fn if gradients are on and one of its inputs
+    requires grad; return result. Layers with a Function of their own (a convolution, an
+    embedding lookup) finish their forward with `return attach(Tensor(out), MyBackward(...))`.
+    """
+    if GradMode.enabled and any(isinstance(x, Tensor) and x.requires_grad for x in function.inputs):
+        result.requires_grad = True
+        result.grad_fn = function
+    return result
+
+
 def tracked(plain_method, function_class):
     """Wrap a method so that its result records `function_class(self, *args, **kwargs)`."""
     def method(self, *args, **kwargs):
