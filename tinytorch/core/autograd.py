@@ -292,7 +292,14 @@ def attach(result, function):
 
 
 def tracked(plain_method, function_class):
-    """Wrap a method so that its result records `function_class(self, *args, **kwargs)`."""
+    """Wrap a method so that its result records `function_class(self, *args, **kwargs)`.
+
+    Return a new function `method(self, *args, **kwargs)` that calls `plain_method` with the
+    same arguments and then, if GradMode.enabled and `self` or any Tensor among the
+    arguments requires grad, sets the result's `requires_grad` to True and its `grad_fn`
+    to `function_class(self, *args, **kwargs)`. Give it plain_method's __name__ and
+    __doc__, so that help(Tensor.sum) still reads well.
+    """
     def method(self, *args, **kwargs):
         result = plain_method(self, *args, **kwargs)
         if GradMode.enabled and any(
