@@ -170,14 +170,16 @@ def _loss_value(loss) -> float:
 
 
 def check_gradient_flow(loss_fn, tensors: dict, check_values=True, tolerance=TOLERANCE,
-                        max_entries=None, seed=0, eps=EPS) -> dict:
+                        max_entries=None, seed=0, eps=EPS, zero_gradients=()) -> dict:
     """Run loss_fn() once, call backward, and check every named tensor's gradient.
 
     tensors: {name: Tensor}, each with requires_grad=True; loss_fn takes no arguments and
     returns a one-element Tensor built from them. Checks, in order: the gradient exists,
     has the tensor's shape, is not all zeros, and (check_values) matches central
     differences, on at most `max_entries` seeded entries per tensor when given.
-    Returns {name: relative error}.
+    `zero_gradients` names tensors whose true gradient is exactly zero (the key bias of
+    attention: softmax ignores a constant added to a whole row); theirs must exist, have
+    the right shape and be zero up to rounding. Returns {name: relative error}.
     """
     for tensor in tensors.values():
         tensor.grad = None
@@ -198,6 +200,15 @@ def check_gradient_flow(loss_fn, tensors: dict, check_values=True, tolerance=TOL
                 f"{name}.grad has shape {grad.shape} but {name} has shape {tensor.data.shape}: a gradient "
                 "that was broadcast in the forward pass must be summed back to the tensor's shape."
             )
+        if name in zero_gradients:
+            scale = max([np.abs(np.asarray(t.grad)).max(initial=0.0) for t in tensors.values()] + [1.0])
+            if np.abs(grad).max(initial=0.0) > 1e-8 * scale:
+                raise GradientCheckError(
+                    f"{name}.grad should be zero (the function does not depend on {name}), "
+                    f"found entries up to {np.abs(grad).max():.2e}"
+                )
+            errors[name] = 0.0
+            continue
         if not np.any(grad):
             raise GradientCheckError(
                 f"{name}.grad is all zeros after loss.backward(): the gradient was created but nothing "
@@ -257,9 +268,17 @@ def check_parameter_coverage(model) -> dict:
 
 
 def check_model_gradients(model, loss_fn, inputs=None, check_values=True, tolerance=TOLERANCE,
-                          max_entries=None, seed=0) -> dict:
-    """Coverage of parameters(), then check_gradient_flow over every parameter and input."""
+                          max_entries=None, seed=0, zero_gradients=()) -> dict:
+    """Coverage of parameters(), then check_gradient_flow over every parameter and input.
+
+    Parameters are named by attribute path ("GPT.blocks.0.attention.k_proj.bias");
+    `zero_gradients` may name those whose gradient is exactly zero by the mathematics.
+    """
     named = check_parameter_coverage(model)
+    unknown = set(zero_gradients) - set(named) - set(inputs or {})
+    if unknown:
+        raise ValueError(f"zero_gradients names no tensor of the model: {sorted(unknown)}; names are {list(named)}")
     tensors = dict(inputs or {})
     tensors.update(named)
-    return check_gradient_flow(loss_fn, tensors, check_values, tolerance, max_entries, seed)
+    return check_gradient_flow(loss_fn, tensors, check_values, tolerance, max_entries, seed,
+                               zero_gradients=tuple(zero_gradients))

@@ -203,3 +203,29 @@ def test_relative_error_scales_by_the_largest_entry():
     assert relative_error([2.0], [1.0]) == pytest.approx(0.5)
     with pytest.raises(GradientCheckError, match="NaN or inf"):
         compare_gradients("z", np.array([np.nan]), np.array([1.0]))
+
+
+def test_a_gradient_that_is_zero_by_the_mathematics_can_be_declared():
+    x, constant_shift = Leaf(X.copy()), Leaf(B.copy())
+
+    def loss():
+        shifted = x.data + constant_shift.data.sum()          # the same shift for every entry ...
+        centred = shifted - shifted.mean()                    # ... is removed again here
+        def rule():
+            _accumulate(x, 2 * centred)  # centred has mean 0, so the mean's gradient vanishes
+            _accumulate(constant_shift, np.zeros(3))
+        return Loss(np.sum(centred ** 2), rule)
+
+    with pytest.raises(GradientCheckError, match="constant_shift.grad is all zeros"):
+        check_gradient_flow(loss, {"x": x, "constant_shift": constant_shift})
+    errors = check_gradient_flow(loss, {"x": x, "constant_shift": constant_shift}, zero_gradients=("constant_shift",))
+    assert errors["constant_shift"] == 0.0 and errors["x"] < 1e-8
+
+    def wrong_rule_loss():
+        result = loss()
+        result.rule = lambda: (_accumulate(x, 2 * (result.data * 0 + x.data - x.data.mean())),
+                               _accumulate(constant_shift, np.ones(3)))
+        return result
+
+    with pytest.raises(GradientCheckError, match="should be zero"):
+        check_gradient_flow(wrong_rule_loss, {"x": x, "constant_shift": constant_shift}, zero_gradients=("constant_shift",))
