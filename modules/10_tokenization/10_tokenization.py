@@ -45,10 +45,10 @@
 #| default_exp text.tokenization
 #| export
 import json
-import os
 import re
 from collections import Counter
-from pathlib import Path
+
+from tinytorch.core.dataloader import data_root
 
 # %%
 import functools
@@ -66,27 +66,12 @@ from tinytorch.core.tensor import Tensor
 # The course ships a small corpus in `data/text/tinycorpus.txt`: about 30 KB of original prose
 # written for the course — short stories and plain-language passages about machine learning
 # (`data/text/README.md` says where it comes from). `load_corpus` finds it beside your
-# `tinytorch/` folder, or in the folder named by the environment variable `TINYTORCH_DATA`.
-# It is given: read it, run it, and move on.
+# `tinytorch/` folder, or in the folder named by the environment variable `TINYTORCH_DATA`
+# (module 08's `data_root` decides, as it does for the digits). It is given: read it, run
+# it, and move on.
 
 # %%
 #| export
-def data_root(root=None):
-    """The folder that holds the course's data sets.
-
-    In order: `root` if given; the environment variable TINYTORCH_DATA if set; otherwise
-    the `data/` folder beside the `tinytorch/` package folder (the project root's `data/`).
-    """
-    if root is not None:
-        return Path(root)
-    if os.environ.get("TINYTORCH_DATA"):
-        return Path(os.environ["TINYTORCH_DATA"])
-    # Found through the package rather than this file, so the same code works exported
-    # and inside a notebook (which has no __file__).
-    import tinytorch
-    return Path(tinytorch.__file__).resolve().parent.parent / "data"
-
-
 def load_corpus(name="tinycorpus", root=None):
     """The text of the corpus `<data root>/text/<name>.txt`, as one string."""
     path = data_root(root) / "text" / f"{name}.txt"

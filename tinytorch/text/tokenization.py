@@ -2,26 +2,10 @@
 # Change the module source and run `make build` again.
 
 import json
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
-
-def data_root(root=None):
-    """The folder that holds the course's data sets.
-
-    In order: `root` if given; the environment variable TINYTORCH_DATA if set; otherwise
-    the `data/` folder beside the `tinytorch/` package folder (the project root's `data/`).
-    """
-    if root is not None:
-        return Path(root)
-    if os.environ.get("TINYTORCH_DATA"):
-        return Path(os.environ["TINYTORCH_DATA"])
-    # Found through the package rather than this file, so the same code works exported
-    # and inside a notebook (which has no __file__).
-    import tinytorch
-    return Path(tinytorch.__file__).resolve().parent.parent / "data"
+from tinytorch.core.dataloader import data_root
 
 
 def load_corpus(name="tinycorpus", root=None):
