@@ -1,9 +1,8 @@
 """The NLP stack end to end, component by component: token ids -> embeddings -> positional
 encodings -> attention -> a full GPT. Gradients checked against central differences at each stage.
 
-Tokenization: module 10 (tinytorch.text.tokenization) is written separately; until it is in,
-this file uses a tiny inline character mapping (`encode`) with the same contract (text in,
-int64 ids out). The integrator switches it to module 10's CharTokenizer.
+Token ids come from module 10's CharTokenizer, so the ids that train the GPT below are the
+ones a student's tokenizer produces.
 """
 import numpy as np
 
@@ -14,20 +13,21 @@ from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.transformer import GPT, LayerNorm, TransformerBlock
+from tinytorch.text.tokenization import CharTokenizer
 from tinytorch.text.embeddings import Embedding, LearnedPositionalEncoding, PositionalEncoding
 
 TEXT = "a rose is a rose is a rose"
-VOCAB = sorted(set(TEXT))
+TOKENIZER = CharTokenizer.from_corpus(TEXT)
+VOCAB_SIZE = TOKENIZER.vocab_size
 RNG = np.random.default_rng(1310)
 
 
 def encode(text):
-    """Stand-in for module 10's CharTokenizer.encode: one id per character."""
-    return np.array([VOCAB.index(c) for c in text], dtype=np.int64)
+    return np.array(TOKENIZER.encode(text), dtype=np.int64)
 
 
 def decode(ids):
-    return "".join(VOCAB[int(i)] for i in ids)
+    return TOKENIZER.decode([int(i) for i in ids])
 
 
 def float64(model, noise=0.2):
@@ -45,13 +45,13 @@ def test_tokenization_round_trip_and_next_token_targets():
 
 def test_embedding_gradient_adds_up_repeated_tokens():
     np.random.seed(0)
-    embedding = float64(Embedding(len(VOCAB), 4))
+    embedding = float64(Embedding(VOCAB_SIZE, 4))
     ids = encode("a rose is a rose")
     up = RNG.standard_normal((len(ids), 4))
     check_gradient_flow(lambda: (embedding(ids) * up).sum(), {"weight": embedding.weight})
     embedding.weight.grad = None
     (embedding(ids) * up).sum().backward()
-    a = VOCAB.index("a")
+    a = TOKENIZER.token_to_id["a"]
     np.testing.assert_allclose(embedding.weight.grad[a], up[ids == a].sum(axis=0), rtol=1e-12)
 
 
@@ -83,17 +83,17 @@ class TinyLanguageModel(Layer):
 
 def test_embeddings_positions_attention_and_head_together():
     np.random.seed(2)
-    model = float64(TinyLanguageModel(len(VOCAB), 6, 2, 12))
+    model = float64(TinyLanguageModel(VOCAB_SIZE, 6, 2, 12))
     ids = np.stack([encode("a rose is a"), encode("rose is a r")])
     inputs, targets = ids[:, :-1], ids[:, 1:]
     check_model_gradients(
-        model, lambda: CrossEntropyLoss()(model(inputs).reshape(-1, len(VOCAB)), targets.reshape(-1)),
+        model, lambda: CrossEntropyLoss()(model(inputs).reshape(-1, VOCAB_SIZE), targets.reshape(-1)),
         max_entries=6, zero_gradients=("TinyLanguageModel.attention.k_proj.bias",))
 
 
 def test_transformer_block_on_embedded_text():
     np.random.seed(3)
-    embedding = float64(Embedding(len(VOCAB), 8))
+    embedding = float64(Embedding(VOCAB_SIZE, 8))
     block = float64(TransformerBlock(8, 2))
     ids = encode("is a rose")[None, :]
     up = RNG.standard_normal((1, ids.shape[1], 8))
@@ -103,12 +103,12 @@ def test_transformer_block_on_embedded_text():
 
 def test_full_gpt_on_text_and_training_lowers_the_loss():
     np.random.seed(4)
-    model = float64(GPT(len(VOCAB), 6, 1, 2, 10))
+    model = float64(GPT(VOCAB_SIZE, 6, 1, 2, 10))
     ids = encode(TEXT[:11])[None, :]
     check_model_gradients(model, lambda: model.loss(ids[:, :-1], ids[:, 1:]), max_entries=3,
                           zero_gradients=("GPT.blocks.0.attention.k_proj.bias",))
     np.random.seed(5)
-    model = GPT(len(VOCAB), 16, 1, 2, 10)
+    model = GPT(VOCAB_SIZE, 16, 1, 2, 10)
     from tinytorch.core.optimizers import Adam
     optimizer = Adam(model.parameters(), lr=1e-2)
     losses = []
