@@ -139,13 +139,64 @@ def conv2d(repeats):
     }
 
 
+def gpt_step(repeats):
+    """GPT forward+backward: vocab 50, d_model 64, 2 layers, 4 heads, sequence 32, batch 8."""
+    from tinytorch.core.transformer import GPT
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 50, size=(8, 32))
+    targets = rng.integers(0, 50, size=(8, 32))
+    np.random.seed(0)
+    model = GPT(vocab_size=50, embed_dim=64, num_layers=2, num_heads=4, max_seq_len=32)
+
+    def tinytorch_step():
+        for p in model.parameters():
+            p.grad = None
+        model.loss(ids, targets).backward()
+
+    result = {"tinytorch": median_seconds(tinytorch_step, repeats), "numpy": None, "torch": None}
+    if torch:
+        class Block(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.ln1, self.ln2 = torch.nn.LayerNorm(64), torch.nn.LayerNorm(64)
+                self.attention = torch.nn.MultiheadAttention(64, 4, batch_first=True)
+                self.mlp = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.GELU("tanh"), torch.nn.Linear(256, 64))
+
+            def forward(self, x, mask):
+                h = self.ln1(x)
+                x = x + self.attention(h, h, h, attn_mask=mask, need_weights=False)[0]
+                return x + self.mlp(self.ln2(x))
+
+        tokens, positions = torch.nn.Embedding(50, 64), torch.nn.Embedding(32, 64)
+        blocks = torch.nn.ModuleList([Block(), Block()])
+        final, head = torch.nn.LayerNorm(64), torch.nn.Linear(64, 50)
+        mask = torch.triu(torch.ones(32, 32, dtype=torch.bool), diagonal=1)  # True = may not attend
+        ids_t, targets_t = torch.from_numpy(ids), torch.from_numpy(targets)
+        modules = torch.nn.ModuleList([tokens, positions, blocks, final, head])
+
+        def torch_step():
+            modules.zero_grad(set_to_none=True)
+            x = tokens(ids_t) + positions(torch.arange(32))
+            for block in blocks:
+                x = block(x, mask)
+            logits = head(final(x))
+            torch.nn.functional.cross_entropy(logits.reshape(-1, 50), targets_t.reshape(-1)).backward()
+
+        result["torch"] = median_seconds(torch_step, repeats)
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement (median reported)")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench.md"), help="markdown table to write")
     args = parser.parse_args(argv)
 
-    rows = [("Conv2d forward+backward, N=32, C 3->16, 32x32, k=3, pad 1", conv2d(args.repeats))]
+    rows = [
+        ("Conv2d forward+backward, N=32, C 3->16, 32x32, k=3, pad 1", conv2d(args.repeats)),
+        ("GPT forward+backward, vocab 50, d 64, 2 layers, 4 heads, seq 32, batch 8", gpt_step(args.repeats)),
+    ]
     chain = {depth: backward_chain(depth, args.repeats) for depth in (10, 20, 40)}
     for depth, result in chain.items():
         rows.append((f"forward+backward, chain depth {depth} (64x64, x reused at every level)", result))
@@ -157,7 +208,8 @@ def main(argv=None):
     for name, result in rows:
         tt, npy, th = result["tinytorch"], result["numpy"], result["torch"]
         lines.append(
-            f"| {name} | {tt * 1e3:.3f} ms | {npy * 1e3:.3f} ms | {tt / npy:.1f}x | "
+            f"| {name} | {tt * 1e3:.3f} ms | "
+            + (f"{npy * 1e3:.3f} ms | {tt / npy:.1f}x | " if npy else "- | - | ")
             + (f"{th * 1e3:.3f} ms | {tt / th:.2f}x |" if th else "not installed | - |")
         )
     backward = {depth: backward_only_seconds(depth, args.repeats) for depth in (10, 20, 40)}
