@@ -145,7 +145,9 @@ c.Spawner.environment = {
     "PYTHONPATH": lambda spawner: os.pathsep.join([_workspace(spawner), STUDENT_DIST]),
     "TINYTORCH_WORKSPACE": _workspace,
     "TINYTORCH_COURSE": STUDENT_DIST,
-    "JUPYTER_CONFIG_PATH": GLOBAL_CONFIG_DIR,
+    # student/: no formgrader or Create Assignment on students' servers; then the global
+    # nbgrader config (course id, exchange).
+    "JUPYTER_CONFIG_PATH": os.pathsep.join([os.path.join(HERE, "student"), GLOBAL_CONFIG_DIR]),
     # tito and nbgrader on the PATH of the user's terminals
     "PATH": os.pathsep.join([os.path.join(HUB_VENV, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
 }

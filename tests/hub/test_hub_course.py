@@ -131,6 +131,11 @@ def test_the_formgrader_service_is_for_instructors_only(hub):
     assert hub.request("GET", path, hub.tokens["tt-teacher"])[0] == 200
     status = hub.request("GET", path, hub.tokens["tt-alice"])[0]
     assert status == 403, f"a student reached the formgrader service: {status}"
+    # ... and a student's own server has no formgrader, while their Assignments tab works
+    status = hub.request("GET", "/user/tt-alice/formgrader/api/assignments", hub.tokens["tt-alice"])[0]
+    assert status == 404, f"a student's server runs the formgrader: {status}"
+    status = hub.request("GET", f"/user/tt-alice/assignments?course_id={COURSE_ID}", hub.tokens["tt-alice"])[0]
+    assert status == 200
 
 
 def test_a_student_cannot_use_another_students_server(hub):
@@ -151,3 +156,34 @@ def test_a_students_workspace_holds_their_own_empty_tinytorch(hub):
     files = sorted(str(p.relative_to(package)) for p in package.rglob("*.py"))
     assert files == ["__init__.py", "core/__init__.py", "perf/__init__.py", "text/__init__.py"], files
     assert package.stat().st_uid == pwd.getpwnam("tt-bob").pw_uid
+
+
+def test_a_students_jupyterlab_renders_the_module_notebook_in_chromium(hub, tmp_path):
+    from tests.hub.browser import Browser, chromium_path
+
+    if not chromium_path():
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    notebook = nbformat.read(find_module(MODULE).release_notebook, as_version=4)
+    heading = notebook.cells[0].source.splitlines()[0].lstrip("# ").strip()  # "Module 01 — Tensor"
+    token = hub.tokens["tt-alice"]
+    assert hub.request("PUT", "/user/tt-alice/api/contents/browser-check", token,
+                       {"type": "directory"})[0] in (200, 201)
+    status, data, _ = hub.request("PUT", f"/user/tt-alice/api/contents/browser-check/{MODULE}.ipynb", token,
+                                  {"type": "notebook", "format": "json", "content": notebook})
+    assert status in (200, 201), f"{status} {data}"
+
+    browser = Browser()
+    try:
+        browser.open(f"{hub.url}/user/tt-alice/lab/tree/browser-check/{MODULE}.ipynb",
+                     {"Authorization": f"token {token}"})
+        rendered = browser.wait_for_text(heading)
+        shot = Path(os.environ.get("TINYTORCH_SCREENSHOT_DIR", tmp_path)) / "student-lab-01_tensor.png"
+        browser.screenshot(shot)
+        page = browser.text()
+    finally:
+        browser.close()
+    assert rendered, f"JupyterLab did not show {heading!r}; the page said:\n{page[:1500]}"
+    assert shot.stat().st_size > 10_000, "the screenshot is empty"
+    assert "YOUR CODE HERE" in page or "Tensor" in page
