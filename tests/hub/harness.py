@@ -119,13 +119,18 @@ class Hub:
         exchange.chmod(0o777)
         self.exchange = exchange
 
+        # The deployment folder as an admin installs it (README step 5): a copy the users can
+        # read, wherever the repository itself is checked out.
+        self.deploy = Path(shutil.copytree(DEPLOY, self.root / "deploy",
+                                           ignore=shutil.ignore_patterns("__pycache__")))
         self.dist = build_student_dist(self.root / "student")
         config_dir = self.root / "etc-jupyter"
         config_dir.mkdir()
         (config_dir / "nbgrader_config.py").write_text(GLOBAL_NBGRADER_CONFIG.format(
-            deploy_config=str(DEPLOY / "nbgrader_config.py"), exchange=str(exchange)))
+            deploy_config=str(self.deploy / "nbgrader_config.py"), exchange=str(exchange)))
         self.config_dir = config_dir
-        for path in [self.dist, config_dir, *self.dist.rglob("*"), *config_dir.rglob("*")]:
+        for path in [self.dist, config_dir, self.deploy,
+                     *self.dist.rglob("*"), *config_dir.rglob("*"), *self.deploy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
 
     def start(self, timeout=90):
@@ -135,7 +140,7 @@ class Hub:
         hub_dir.mkdir(mode=0o700)
         config = hub_dir / "jupyterhub_config.py"
         config.write_text(TEST_CONFIG.format(
-            deploy_config=str(DEPLOY / "jupyterhub_config.py"), port=self.port,
+            deploy_config=str(self.deploy / "jupyterhub_config.py"), port=self.port,
             hub_port=free_port(), proxy_api_port=free_port(), pid_file=str(hub_dir / "proxy.pid"),
             db=hub_dir / "jupyterhub.sqlite", cookie=str(hub_dir / "cookie_secret"), token=self.token))
         env = dict(os.environ)
