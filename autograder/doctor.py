@@ -81,7 +81,9 @@ def check_kernel(report: Report, workspace: Workspace) -> None:
     except NoSuchKernel:
         report.line(False, "kernel python3", "not found: pip install ipykernel")
         return
-    report.line(True, "kernel python3", " ".join(spec.argv[:1]))
+    python = spec.argv[0] if spec.argv else "?"
+    # jupyter_client runs the built-in python3 kernel with the Python that asks for it
+    report.line(True, "kernel python3", sys.executable if python in ("python", "python3") else python)
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
     path = workspace.root / ".tito" / "doctor-probe.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,8 @@ def hub():
         for student in hub.named("student"):
             hub.start_server(student)
         hub.wait_for_service(hub.tokens["tt-teacher"])
-        print(f"\nhub, service and two student servers up in {time.perf_counter() - started:.1f} s")
+        print(f"\nhub (start attempt {hub.attempts}), service and two student servers up in "
+              f"{time.perf_counter() - started:.1f} s")
         yield hub
     finally:
         hub.stop()
