@@ -1,0 +1,453 @@
+"""The grading sandbox: the kernel that runs student code at autograde time, without Docker.
+
+`python -m autograder sandbox install` writes a Jupyter kernelspec, `tinytorch-sandbox`,
+whose command is this file's launcher; nbgrader_config.py selects that kernel whenever it
+is installed, so `nbgrader autograde` and `python -m autograder grade` both use it. For
+each kernel the launcher (docs/grading.md says what this does and does not protect):
+
+- takes a free slot: an unprivileged user `tinytorch-sandbox-N` of group `tinytorch-sandbox`
+  (created on demand), held by a lock for as long as its kernel runs, so kernels graded
+  side by side never share a user, a process count or a folder;
+- denies that group every entry of the course folder (and of the project whose `tinytorch`
+  and `autograder` the kernel imports) except autograded/, tinytorch/ and autograder/, and
+  every other student's autograded/ folder: ACL entries, so nobody else's access changes;
+- gives the kernel's working folder, autograded/<student>/<module>/, to the slot user: the
+  one folder of the course it can write;
+- starts ipykernel under `prlimit` (CPU seconds, address space, processes, file size, no
+  core files) and `setpriv` (the slot user, no supplementary groups, no new privileges,
+  killed if the launcher dies), with a scrubbed environment and a private HOME;
+- when the kernel exits, kills whatever the slot user left running, takes the folder back
+  and releases the slot. A slot whose launcher was killed is cleaned when next taken.
+
+Without root the kernel runs as the grader, under the same limits (except the process
+count, which would count every process of the grader's user), with the same environment.
+
+This module imports only the standard library (and its sibling acl.py): the launcher runs
+as root in a student's folder, before any student code, and must not import from there.
+"""
+import fcntl
+import grp
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__:
+    from . import acl
+else:  # run as a file
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from autograder import acl
+
+KERNEL_NAME = "tinytorch-sandbox"
+GROUP = "tinytorch-sandbox"
+STATE_DIR = Path("/run/tinytorch-sandbox")
+SLOTS = 64
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# What a kernel may see in a course (or project) folder; everything else is denied.
+VISIBLE = ("autograded", "tinytorch", "autograder")
+
+# The grader's environment variables a kernel gets; everything else (credentials, database
+# URLs, tokens) stays with the grader.
+PASSED_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "PYTHONPATH",
+              "PYTHONHASHSEED", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+PASSED_PREFIXES = ("JPY_", "PYDEVD_")
+
+RX, X, NONE = 5, 1, 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one kernel, read from the environment nbgrader passes down (the
+    course's nbgrader_config.py sets them; a test course lowers them)."""
+
+    cpu_seconds: int = 600   # CPU time of the whole notebook run, not per cell
+    memory_mb: int = 4096    # address space: numpy reserves more than it touches
+    processes: int = 64      # processes and threads of the slot user; ipykernel runs ~10
+    file_mb: int = 64        # largest file the kernel may write
+
+    ENV = {"cpu_seconds": "TINYTORCH_SANDBOX_CPU_SECONDS", "memory_mb": "TINYTORCH_SANDBOX_MEMORY_MB",
+           "processes": "TINYTORCH_SANDBOX_PROCESSES", "file_mb": "TINYTORCH_SANDBOX_FILE_MB"}
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> "Limits":
+        return cls(**{field: int(env[var]) for field, var in cls.ENV.items() if env.get(var)})
+
+    def prlimit(self, count_processes: bool) -> list:
+        mb = 1 << 20
+        # The soft CPU limit sends SIGXCPU; a kernel that ignores it is killed at the hard one.
+        command = ["prlimit", f"--cpu={self.cpu_seconds}:{self.cpu_seconds + 2}",
+                   f"--as={self.memory_mb * mb}", f"--fsize={self.file_mb * mb}", "--core=0"]
+        if count_processes:
+            command.append(f"--nproc={self.processes}")
+        return command + ["--"]
+
+
+def kernel_command(connection_file, extra_args, limits: Limits, account=None) -> list:
+    """prlimit ... -- setpriv ... -- python -m ipykernel_launcher -f CONNECTION_FILE."""
+    setpriv = ["setpriv", "--no-new-privs", "--pdeathsig=KILL"]
+    if account:
+        uid, gid = account
+        setpriv += [f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+    return (limits.prlimit(count_processes=account is not None) + setpriv
+            + ["--", sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file), *extra_args])
+
+
+def kernel_env(env, home: Path, user: str) -> dict:
+    kept = {k: v for k, v in env.items() if k in PASSED_ENV or k.startswith(PASSED_PREFIXES)}
+    kept.update(HOME=str(home), TMPDIR=str(home), USER=user, LOGNAME=user,
+                IPYTHONDIR=str(home / "ipython"), MPLCONFIGDIR=str(home / "matplotlib"))
+    return kept
+
+
+# --- Accounts and slots ---------------------------------------------------------------------
+
+def _locked(path: Path):
+    """An exclusive lock on a file of the state folder (released when its fd is closed)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def state_dir() -> Path:
+    STATE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = STATE_DIR.lstat()
+    if info.st_uid != 0 or STATE_DIR.is_symlink() or info.st_mode & 0o077:
+        raise RuntimeError(f"{STATE_DIR} must be a folder of root's, mode 0700")
+    return STATE_DIR
+
+
+def ensure_account(name: str) -> tuple:
+    """(uid, gid) of a sandbox user, created on first use: no home, no shell, no password."""
+    fd = _locked(state_dir() / "accounts.lock")  # useradd runs of two launchers must not race
+    try:
+        try:
+            grp.getgrnam(GROUP)
+        except KeyError:
+            subprocess.run(["groupadd", "--system", GROUP], check=True, capture_output=True)
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--gid", GROUP, "--no-create-home", "--home-dir",
+                            "/nonexistent", "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True)
+        entry = pwd.getpwnam(name)
+        return entry.pw_uid, entry.pw_gid
+    finally:
+        os.close(fd)
+
+
+class Slot:
+    """One sandbox user, locked for one kernel; its state file lists what it was granted."""
+
+    def __init__(self, number: int, fd: int):
+        self.number, self.fd = number, fd
+        self.user = f"{GROUP}-{number}"
+        self.uid, self.gid = ensure_account(self.user)
+        self.state = state_dir() / f"slot-{number}.json"
+
+    @classmethod
+    def acquire(cls) -> "Slot":
+        for number in range(SLOTS):
+            fd = os.open(state_dir() / f"slot-{number}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return cls(number, fd)
+        raise RuntimeError(f"all {SLOTS} sandbox slots are busy")
+
+    def record(self, **state) -> None:
+        self.state.write_text(json.dumps(state))
+
+    def clean(self) -> None:
+        """Kill the user's processes, take back its folder and grants, delete its HOME."""
+        kill_user_processes(self.uid, self.gid)
+        try:
+            state = json.loads(self.state.read_text())
+        except (OSError, ValueError):
+            return
+        if state.get("workdir"):
+            give_back(Path(state["workdir"]), self.uid)
+        for path in state.get("traverse", []):
+            try:
+                acl.remove_entry(path, acl.USER, self.uid)
+            except OSError:
+                pass
+        if state.get("home"):
+            shutil.rmtree(state["home"], ignore_errors=True)
+        self.state.unlink()
+
+    def release(self) -> None:
+        os.close(self.fd)
+
+
+def clean_free_slots() -> None:
+    """Clean every slot no kernel holds: processes left by a launcher that was killed."""
+    if not STATE_DIR.is_dir():
+        return
+    for lock in sorted(STATE_DIR.glob("slot-*.lock")):
+        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        slot = Slot(int(lock.stem.split("-")[1]), fd)
+        slot.clean()
+        slot.release()
+
+
+def _processes_of(uid: int) -> list:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def kill_user_processes(uid: int, gid: int) -> None:
+    """SIGKILL every process of the user, fork bombs included: a child that becomes the user
+    and calls kill(-1) reaches all of them at once, however fast they fork."""
+    for _ in range(20):
+        if not _processes_of(uid):
+            return
+        child = os.fork()
+        if child == 0:
+            try:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        time.sleep(0.05)
+
+
+def give_back(folder: Path, uid: int) -> None:
+    """Return what the user owns in its folder to root (lchown: never follow its symlinks)."""
+    if not folder.is_dir():
+        return
+    for where, dirs, files in os.walk(folder):
+        for name in [where, *(os.path.join(where, n) for n in dirs + files)]:
+            try:
+                if os.lstat(name).st_uid == uid:
+                    os.lchown(name, 0, 0)
+            except OSError:
+                pass
+
+
+# --- Folders --------------------------------------------------------------------------------
+
+def course_of(workdir: Path):
+    """The course root of an autograded/<student>/<module>/ folder, else None."""
+    if workdir.parent.parent.name == "autograded":
+        return workdir.parent.parent.parent
+    return None
+
+
+def deny_all_but_visible(folder: Path, gid: int, keep=()) -> None:
+    """Deny the sandbox group every entry of a course or project folder but VISIBLE ones.
+
+    The folder itself may be listed when it is the project (Python lists a folder on
+    PYTHONPATH to import from it), else only passed through. An entry the group may already
+    pass through (an ancestor of a course being graded, such as build/ of the project for
+    build/demo) keeps that right: taking it away would break a kernel that runs there now.
+    """
+    acl.set_entry(folder, acl.GROUP, gid, RX if folder == PROJECT_ROOT else X)
+    for entry in folder.iterdir():
+        if entry.name in VISIBLE or entry.is_symlink() or any(entry == k or entry in k.parents for k in keep):
+            continue
+        if acl.read(entry).get((acl.GROUP, gid)) != X:
+            acl.set_entry(entry, acl.GROUP, gid, NONE)
+    autograded = folder / "autograded"
+    if autograded.is_dir() and not autograded.is_symlink():
+        acl.set_entry(autograded, acl.GROUP, gid, X)
+        acl.set_entry(autograded, acl.GROUP, gid, NONE, default=True)  # what nbgrader adds later
+        for student in autograded.iterdir():
+            if not student.is_symlink():
+                acl.set_entry(student, acl.GROUP, gid, NONE)
+
+
+def make_reachable(path: Path, gid: int) -> None:
+    """Let the group pass through every folder above `path` (e.g. root's /root, where pyenv
+    keeps the interpreter, or pytest's private /tmp/pytest-of-root): pass, not list."""
+    for folder in reversed(path.parents):
+        entries = acl.read(folder)
+        allowed = entries.get((acl.GROUP, gid), entries[(acl.OTHER, acl.NO_ID)])
+        if not allowed & X or ((acl.GROUP, gid) in entries and not entries.get((acl.MASK, acl.NO_ID), 7) & X):
+            acl.set_entry(folder, acl.GROUP, gid, X)
+
+
+def runtime_paths() -> list:
+    """What every kernel needs to read: the interpreter, the venv, the project's packages."""
+    return [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)), PROJECT_ROOT / "tinytorch"]
+
+
+def prepare(workdir: Path, gid: int, uid: int) -> list:
+    """Lock the course and project folders, open the kernel's own folder; returns the folders
+    granted to this user alone (to take back afterwards)."""
+    venv = [Path(sys.prefix)]
+    deny_all_but_visible(PROJECT_ROOT, gid, keep=venv)
+    for path in runtime_paths():
+        make_reachable(path, gid)
+    course = course_of(workdir)
+    if course is None:
+        return []
+    if course != PROJECT_ROOT:
+        deny_all_but_visible(course, gid, keep=venv)
+    make_reachable(course, gid)
+    student_folder = workdir.parent
+    acl.set_entry(student_folder, acl.USER, uid, X)
+    for where, dirs, files in os.walk(workdir):
+        for name in [where, *(os.path.join(where, n) for n in dirs + files)]:
+            os.lchown(name, uid, gid)
+    os.chmod(workdir, 0o700)
+    return [str(student_folder)]
+
+
+def private_home(owner=None) -> Path:
+    """HOME, TMPDIR, IPython and matplotlib folders of one kernel, with the grader's font cache
+    copied in (building it would print a warning into a student's cell)."""
+    home = Path(tempfile.mkdtemp(prefix="tinytorch-sandbox-"))
+    cache = Path(os.environ.get("MPLCONFIGDIR") or Path.home() / ".cache" / "matplotlib")
+    (home / "matplotlib").mkdir()
+    (home / "ipython").mkdir()
+    for fontlist in cache.glob("fontlist-*.json"):
+        shutil.copy(fontlist, home / "matplotlib")
+    if owner:
+        for where, dirs, files in os.walk(home):
+            for name in [where, *(os.path.join(where, n) for n in dirs + files)]:
+                os.lchown(name, *owner)
+    return home
+
+
+# --- The launcher ---------------------------------------------------------------------------
+
+def _run(command, env, workdir, limits: Limits) -> int:
+    """Run the kernel, wait, and say on stderr (which nbgrader's log shows, and the grade
+    command reads) why a kernel that did not exit cleanly ended."""
+    process = subprocess.Popen(command, env=env, cwd=workdir)
+    signal.signal(signal.SIGTERM, lambda *_: process.send_signal(signal.SIGTERM))
+    while True:
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+            break
+        except ChildProcessError:
+            return 0
+    process.returncode = code = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    if code < 0 and cpu >= limits.cpu_seconds - 0.5:
+        why = f"the kernel was killed at its CPU time limit ({limits.cpu_seconds} s)"
+    elif code < 0:
+        why = f"the kernel was killed by {signal.Signals(-code).name} after {cpu:.1f} s of CPU time"
+    else:
+        return code
+    print(f"tinytorch-sandbox: {why}", file=sys.stderr, flush=True)
+    return code
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def protect_course(folder: Path) -> None:
+    """Deny the sandbox group what a course folder holds but autograded/ (see prepare)."""
+    _, gid = ensure_account(f"{GROUP}-0")
+    deny_all_but_visible(Path(folder), gid, keep=[Path(sys.prefix)])
+
+
+def launch(connection_file: str, extra_args: list) -> int:
+    # Interrupts reach the kernel through the process group that jupyter_client signals; the
+    # launcher only has to survive them (with a handler: SIG_IGN would pass to the kernel).
+    signal.signal(signal.SIGINT, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path.cwd()
+    limits = Limits.from_env()
+    if os.geteuid() != 0:
+        home = private_home()
+        try:
+            command = kernel_command(connection_file, extra_args, limits)
+            return _run(command, kernel_env(os.environ, home, "grader"), workdir, limits)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+    slot = Slot.acquire()
+    try:
+        slot.clean()  # what an earlier, killed launcher left behind
+        home = private_home(owner=(slot.uid, slot.gid))
+        slot.record(home=str(home))
+        traverse = prepare(workdir, slot.gid, slot.uid)
+        slot.record(home=str(home), workdir=str(workdir) if traverse else None, traverse=traverse)
+        connection = home / "connection.json"
+        shutil.copy(connection_file, connection)  # the original is readable by root only
+        os.chown(connection, slot.uid, slot.gid)
+        command = kernel_command(connection, extra_args, limits, account=(slot.uid, slot.gid))
+        return _run(command, kernel_env(os.environ, home, slot.user), workdir, limits)
+    finally:
+        slot.clean()
+        slot.release()
+
+
+# --- Installing -----------------------------------------------------------------------------
+
+def kernelspec() -> dict:
+    return {
+        # -P: the launcher starts in a student's folder and must not import from it.
+        "argv": [sys.executable, "-P", "-m", "autograder.sandbox", "-f", "{connection_file}"],
+        "display_name": "TinyTorch grading sandbox",
+        "language": "python",
+        "interrupt_mode": "signal",
+        "metadata": {"debugger": False},
+    }
+
+
+def install(prefix: Path) -> Path:
+    """Write the kernelspec under prefix/share/jupyter/kernels; as root, create the first
+    sandbox user and open the way to the interpreter and the project."""
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kernel.json").write_text(json.dumps(kernelspec(), indent=1) + "\n")
+    # The font cache the launcher copies into each kernel's private HOME.
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True, capture_output=True)
+    if os.geteuid() == 0:
+        _, gid = ensure_account(f"{GROUP}-0")
+        deny_all_but_visible(PROJECT_ROOT, gid, keep=[Path(sys.prefix)])
+        for path in runtime_paths():
+            make_reachable(path, gid)
+    return folder
+
+
+def probe() -> subprocess.CompletedProcess:
+    """Import what a notebook needs, as a sandbox user, under the limits."""
+    code = "import numpy, ipykernel, matplotlib, tinytorch, autograder.gradcheck; print('ok')"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")])
+    account = None
+    if os.geteuid() == 0:
+        account = ensure_account(f"{GROUP}-0")
+    command = kernel_command("-", [], Limits.from_env(), account)
+    command = command[:command.index(sys.executable) + 1] + ["-c", code]
+    home = private_home(owner=account)
+    try:
+        return subprocess.run(command, env=kernel_env(env, home, "probe"), cwd=home, capture_output=True, text=True)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # Called by jupyter_client as: python -P -m autograder.sandbox -f CONNECTION_FILE [args]
+    if len(sys.argv) < 3 or sys.argv[1] != "-f":
+        sys.exit("usage: python -P -m autograder.sandbox -f CONNECTION_FILE [kernel arguments]")
+    sys.exit(launch(sys.argv[2], sys.argv[3:]))
