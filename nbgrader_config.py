@@ -84,6 +84,25 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.BoundedExecute.max_output_bytes = 1_000_000
 
+# Before running a submission, nbgrader puts the instructor's version back into every
+# graded and locked cell (OverwriteCells). Its 0.9.6 version fails on a cell whose grade_id
+# a student renamed, which would leave the whole notebook ungraded; this subclass turns
+# such a cell into an ordinary one, lets nbgrader restore the original, and scores that
+# restored cell 0 with the reason (autograder/guarded_overwrite.py).
+from autograder.guarded_overwrite import GuardedOverwriteCells  # noqa: E402
+from nbgrader.preprocessors import OverwriteCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    GuardedOverwriteCells if step is OverwriteCells else step
+    for step in Autograde.class_traits()["sanitize_preprocessors"].default()
+]
+
+# After a cell's reply, nbgrader waits this many seconds for the rest of its output, and by
+# default fails the whole notebook when it does not come (a kernel busy with a hostile
+# child process, or a loaded grading machine). The reply alone says whether the cell
+# passed, so a late output is logged and grading goes on.
+c.Execute.raise_on_iopub_timeout = False
+
 # Module N is graded in isolation (DESIGN.md section 4, invariant 4): its own code comes
 # from the student's notebook, and modules 1..N-1 come from the reference package. The
 # kernels nbgrader starts inherit this process's environment, so putting the course root

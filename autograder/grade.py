@@ -18,6 +18,7 @@ a score. `--force` semantics: running it again grades everything again, to the s
 """
 import json
 import random
+import re
 import shutil
 import sys
 import time
@@ -86,18 +87,22 @@ def unreadable(path: Path) -> str:
 
 
 def failure_reason(result, timeout: float) -> str:
-    """A readable reason from a failed nbgrader run: the sandbox launcher's own line about
-    the kernel if there is one, else the last line of nbgrader's traceback."""
+    """A readable reason from a failed nbgrader run: the sandbox launcher's line about its
+    kernel if there is one, else the exception nbgrader's traceback ends with."""
     if result.returncode is None:
         return f"grading was stopped after {timeout:g} s, the time limit for one notebook"
-    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    lines = [line.strip() for line in (result.stderr or "").splitlines() if line.strip()]
     for line in lines:
         if line.startswith("tinytorch-sandbox:"):
             return line.split(":", 1)[1].strip()
-    if any("DeadKernelError" in line or "Kernel died" in line for line in lines):
+    if any("DeadKernelError" in line for line in lines):
         return "the kernel died while running the notebook"
-    errors = [line for line in lines if "Error" in line and not line.startswith("[")]
-    return (errors or lines or ["nbgrader failed without a message"])[-1][:300]
+    # The last `package.module.SomeError: message` line of nbgrader's traceback.
+    raised = [line for line in lines if re.match(r"^[\w.]*(Error|Exception|Interrupt)\b.*:", line)]
+    if raised:
+        name, _, message = raised[-1].partition(": ")
+        return f"{name.rsplit('.', 1)[-1]}: {message}"[:300]
+    return (lines or ["nbgrader failed without a message"])[-1][:300]
 
 
 def _autograde(course: Course, student: str, module: str, timeout: float, *extra):

@@ -72,9 +72,11 @@ class Limits:
     memory_mb: int = 4096    # address space: numpy reserves more than it touches
     processes: int = 64      # processes and threads of the slot user; ipykernel runs ~10
     file_mb: int = 64        # largest file the kernel may write
+    forks: int = 16          # processes the sandbox user may run before the slot is stopped
 
     ENV = {"cpu_seconds": "TINYTORCH_SANDBOX_CPU_SECONDS", "memory_mb": "TINYTORCH_SANDBOX_MEMORY_MB",
-           "processes": "TINYTORCH_SANDBOX_PROCESSES", "file_mb": "TINYTORCH_SANDBOX_FILE_MB"}
+           "processes": "TINYTORCH_SANDBOX_PROCESSES", "file_mb": "TINYTORCH_SANDBOX_FILE_MB",
+           "forks": "TINYTORCH_SANDBOX_FORKS"}
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Limits":
@@ -336,26 +338,36 @@ def private_home(owner=None) -> Path:
 
 # --- The launcher ---------------------------------------------------------------------------
 
-def _run(command, env, workdir, limits: Limits) -> int:
-    """Run the kernel, wait, and say on stderr (which nbgrader's log shows, and the grade
-    command reads) why a kernel that did not exit cleanly ended."""
+CRASHES = (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)
+
+
+def _run(command, env, workdir, limits: Limits, account=None) -> int:
+    """Run the kernel and wait; say on stderr (which nbgrader's log shows and the grade
+    command reads) why a kernel ended that did not exit cleanly. With a sandbox user, stop
+    the whole slot when it runs more than `limits.forks` processes: a fork bomb would
+    otherwise spin at the process limit, taking the machine's CPU from other students."""
     process = subprocess.Popen(command, env=env, cwd=workdir)
     signal.signal(signal.SIGTERM, lambda *_: process.send_signal(signal.SIGTERM))
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])  # woken by it, below
+    why = ""
     while True:
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
             break
-        except ChildProcessError:
-            return 0
+        if account and not why and len(_processes_of(account[0])) > limits.forks:
+            why = f"the kernel ran more than {limits.forks} processes (a fork bomb?) and was stopped"
+            kill_user_processes(*account)
+        signal.sigtimedwait([signal.SIGCHLD], 0.5)
     process.returncode = code = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    if code < 0 and cpu >= limits.cpu_seconds - 0.5:
+    # SIGXCPU comes at the soft CPU limit, SIGKILL at the hard one (rusage lags a little).
+    if not why and (-code == signal.SIGXCPU or (-code == signal.SIGKILL and cpu >= 0.9 * limits.cpu_seconds)):
         why = f"the kernel was killed at its CPU time limit ({limits.cpu_seconds} s)"
-    elif code < 0:
-        why = f"the kernel was killed by {signal.Signals(-code).name} after {cpu:.1f} s of CPU time"
-    else:
-        return code
-    print(f"tinytorch-sandbox: {why}", file=sys.stderr, flush=True)
+    elif not why and -code in CRASHES:
+        why = (f"the kernel crashed ({signal.Signals(-code).name}) after {cpu:.1f} s of CPU time, "
+               f"possibly at the memory limit ({limits.memory_mb} MB)")
+    if why:
+        print(f"tinytorch-sandbox: {why}", file=sys.stderr, flush=True)
     return code
 
 
@@ -394,7 +406,7 @@ def launch(connection_file: str, extra_args: list) -> int:
         shutil.copy(connection_file, connection)  # the original is readable by root only
         os.chown(connection, slot.uid, slot.gid)
         command = kernel_command(connection, extra_args, limits, account=(slot.uid, slot.gid))
-        return _run(command, kernel_env(os.environ, home, slot.user), workdir, limits)
+        return _run(command, kernel_env(os.environ, home, slot.user), workdir, limits, (slot.uid, slot.gid))
     finally:
         slot.clean()
         slot.release()
