@@ -53,7 +53,7 @@ CATALOG = {
     "swallow-interrupt": Hostile("swallow-interrupt", "standin", reason="CPU time limit"),
     "swallow-interrupt-asleep": Hostile("swallow-interrupt-asleep", "standin", reason="time limit for one notebook"),
     "memory-bomb": Hostile("memory-bomb", "full"),
-    "fork-bomb": Hostile("fork-bomb", "full"),
+    "fork-bomb": Hostile("fork-bomb", "standin", reason="fork bomb"),
     "output-flood": Hostile("output-flood", "full"),
     "deleted-graded-cell": Hostile("deleted-graded-cell", "full"),
     "edited-locked-cell": Hostile("edited-locked-cell", "zero"),
