@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help venv build check demo test bench lab clean
+.PHONY: help venv build check demo test bench lab clean sandbox grade
 
 help:
 	@echo "make demo    set up .venv, build, autograde a sample class, print its scores"
@@ -12,6 +12,8 @@ help:
 	@echo "make check   fail if source/, release/ or tinytorch/ is out of date"
 	@echo "make bench   performance ratios against plain numpy (and PyTorch if installed)"
 	@echo "make lab     open JupyterLab on the student notebooks in release/"
+	@echo "make sandbox install the grading sandbox kernel into .venv (root: with a user switch)"
+	@echo "make grade COURSE=dir [WORKERS=2]  grade every submission of a course folder"
 	@echo "make clean   remove .venv and build/"
 
 # The environment is rebuilt whenever requirements.txt changes.
@@ -37,6 +39,15 @@ test: venv
 
 bench: venv
 	$(PY) benchmarks/bench.py
+
+# The kernel nbgrader_config.py selects when it is installed: docs/grading.md.
+sandbox: venv
+	$(PY) -m autograder sandbox install
+
+WORKERS ?= 2
+grade: venv
+	@test -n "$(COURSE)" || { echo "usage: make grade COURSE=path/to/course [WORKERS=2]"; exit 2; }
+	$(PY) -m autograder grade $(COURSE) --workers $(WORKERS)
 
 # The reference package goes on PYTHONPATH so a module's notebook can import the modules before it.
 lab: venv

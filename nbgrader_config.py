@@ -34,7 +34,9 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
 # The gradebook: nbgrader's default SQLite file in the course root. A class on a shared
-# server can point this at PostgreSQL instead (postgresql://user@host/gradebook).
+# server can point this at PostgreSQL instead, through the pinned psycopg2 driver:
+# postgresql+psycopg2://user:password@host/gradebook (plain postgresql:// would ask
+# SQLAlchemy for psycopg 3, which is not installed).
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
 
 # --- Executing notebooks (validate and autograde) ---------------------------------------
