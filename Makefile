@@ -11,6 +11,7 @@ help:
 	@echo "make build   regenerate source/, release/ and tinytorch/ from modules/"
 	@echo "make check   fail if source/, release/ or tinytorch/ is out of date"
 	@echo "make bench   performance ratios against plain numpy (and PyTorch if installed)"
+	@echo "             WORKLOAD=grading: notebooks graded per minute (1 and 2 workers); WORKLOAD=all"
 	@echo "make lab     open JupyterLab on the student notebooks in release/"
 	@echo "make sandbox install the grading sandbox kernel into .venv (root: with a user switch)"
 	@echo "make grade COURSE=dir [WORKERS=2]  grade every submission of a course folder"
@@ -37,8 +38,9 @@ demo: build
 test: venv
 	$(PY) -m pytest tests
 
+WORKLOAD ?= ops
 bench: venv
-	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py --workload $(WORKLOAD)
 
 # The kernel nbgrader_config.py selects when it is installed: docs/grading.md.
 sandbox: venv

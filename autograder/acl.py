@@ -10,7 +10,6 @@ line of `getfacl`, sorted by tag and id, which is the order the kernel insists o
 """
 import errno
 import os
-import stat
 import struct
 
 ACCESS = "system.posix_acl_access"
@@ -73,7 +72,3 @@ def remove_entry(path, tag: int, ident: int) -> None:
     entries = read(path)
     if entries.pop((tag, ident), None) is not None:
         write(path, entries)
-
-
-def is_directory(path) -> bool:
-    return stat.S_ISDIR(os.lstat(path).st_mode)

@@ -19,8 +19,9 @@ each kernel the launcher (docs/grading.md says what this does and does not prote
 - when the kernel exits, kills whatever the slot user left running, takes the folder back
   and releases the slot. A slot whose launcher was killed is cleaned when next taken.
 
-Without root the kernel runs as the grader, under the same limits (except the process
-count, which would count every process of the grader's user), with the same environment.
+Without root, or outside an autograded/<student>/<module>/ folder (`nbgrader validate`), the
+kernel runs as the grader, under the same limits (except the process count, which would
+count every process of the grader's user), with the same scrubbed environment.
 
 This module imports only the standard library (and its sibling acl.py): the launcher runs
 as root in a student's folder, before any student code, and must not import from there.
@@ -39,11 +40,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-if __package__:
-    from . import acl
-else:  # run as a file
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from autograder import acl
+from . import acl
 
 KERNEL_NAME = "tinytorch-sandbox"
 GROUP = "tinytorch-sandbox"
@@ -388,7 +385,9 @@ def launch(connection_file: str, extra_args: list) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path.cwd()
     limits = Limits.from_env()
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or course_of(workdir) is None:
+        # Not root, or not a submission being autograded (`nbgrader validate` of a course
+        # notebook): no folder to give a sandbox user, so the limits alone, as the grader.
         home = private_home()
         try:
             command = kernel_command(connection_file, extra_args, limits)

@@ -1,5 +1,4 @@
 """The grading machinery piece by piece, without running a class."""
-import os
 import subprocess
 import sys
 
