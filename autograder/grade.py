@@ -255,10 +255,10 @@ def _protect(course: Course) -> None:
 
 def _clean_sandbox(course: Course) -> None:
     """Kill what a stopped notebook's kernel may have left running as a sandbox user."""
-    from . import sandbox
+    from . import sandbox, sandbox_slots
 
     if course.kernel_name == sandbox.KERNEL_NAME and sandbox.running_as_root():
-        sandbox.clean_free_slots()
+        sandbox_slots.clean_free_slots()
 
 
 def summary(results: list, seconds: float) -> str:

@@ -5,9 +5,9 @@ whose command is this file's launcher; nbgrader_config.py selects that kernel wh
 is installed, so `nbgrader autograde` and `python -m autograder grade` both use it. For
 each kernel the launcher (docs/grading.md says what this does and does not protect):
 
-- takes a free slot: an unprivileged user `tinytorch-sandbox-N` of group `tinytorch-sandbox`
-  (created on demand), held by a lock for as long as its kernel runs, so kernels graded
-  side by side never share a user, a process count or a folder;
+- takes a free slot (sandbox_slots.py): an unprivileged user `tinytorch-sandbox-N` of group
+  `tinytorch-sandbox`, created on demand, held by a lock for as long as its kernel runs, so
+  kernels graded side by side never share a user, a process count or a folder;
 - denies that group every entry of the course folder (and of the project whose `tinytorch`
   and `autograder` the kernel imports) except autograded/, tinytorch/ and autograder/, and
   every other student's autograded/ folder: ACL entries, so nobody else's access changes;
@@ -23,29 +23,23 @@ Without root, or outside an autograded/<student>/<module>/ folder (`nbgrader val
 kernel runs as the grader, under the same limits (except the process count, which would
 count every process of the grader's user), with the same scrubbed environment.
 
-This module imports only the standard library (and its sibling acl.py): the launcher runs
-as root in a student's folder, before any student code, and must not import from there.
+This module imports only the standard library and its siblings acl.py and sandbox_slots.py:
+the launcher runs as root in a student's folder and must not import anything from there.
 """
-import fcntl
-import grp
 import json
 import os
-import pwd
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import acl
+from .sandbox_slots import GROUP, Slot, ensure_account, folders_locked, kill_user_processes, processes_of
 
 KERNEL_NAME = "tinytorch-sandbox"
-GROUP = "tinytorch-sandbox"
-STATE_DIR = Path("/run/tinytorch-sandbox")
-SLOTS = 64
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # What a kernel may see in a course (or project) folder; everything else is denied.
@@ -104,148 +98,6 @@ def kernel_env(env, home: Path, user: str) -> dict:
     kept.update(HOME=str(home), TMPDIR=str(home), USER=user, LOGNAME=user,
                 IPYTHONDIR=str(home / "ipython"), MPLCONFIGDIR=str(home / "matplotlib"))
     return kept
-
-
-# --- Accounts and slots ---------------------------------------------------------------------
-
-def _locked(path: Path):
-    """An exclusive lock on a file of the state folder (released when its fd is closed)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
-
-
-def state_dir() -> Path:
-    STATE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = STATE_DIR.lstat()
-    if info.st_uid != 0 or STATE_DIR.is_symlink() or info.st_mode & 0o077:
-        raise RuntimeError(f"{STATE_DIR} must be a folder of root's, mode 0700")
-    return STATE_DIR
-
-
-def ensure_account(name: str) -> tuple:
-    """(uid, gid) of a sandbox user, created on first use: no home, no shell, no password."""
-    fd = _locked(state_dir() / "accounts.lock")  # useradd runs of two launchers must not race
-    try:
-        try:
-            grp.getgrnam(GROUP)
-        except KeyError:
-            subprocess.run(["groupadd", "--system", GROUP], check=True, capture_output=True)
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            subprocess.run(["useradd", "--system", "--gid", GROUP, "--no-create-home", "--home-dir",
-                            "/nonexistent", "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True)
-        entry = pwd.getpwnam(name)
-        return entry.pw_uid, entry.pw_gid
-    finally:
-        os.close(fd)
-
-
-class Slot:
-    """One sandbox user, locked for one kernel; its state file lists what it was granted."""
-
-    def __init__(self, number: int, fd: int):
-        self.number, self.fd = number, fd
-        self.user = f"{GROUP}-{number}"
-        self.uid, self.gid = ensure_account(self.user)
-        self.state = state_dir() / f"slot-{number}.json"
-
-    @classmethod
-    def acquire(cls) -> "Slot":
-        for number in range(SLOTS):
-            fd = os.open(state_dir() / f"slot-{number}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            return cls(number, fd)
-        raise RuntimeError(f"all {SLOTS} sandbox slots are busy")
-
-    def record(self, **state) -> None:
-        self.state.write_text(json.dumps(state))
-
-    def clean(self) -> None:
-        """Kill the user's processes, take back its folder and grants, delete its HOME."""
-        kill_user_processes(self.uid, self.gid)
-        try:
-            state = json.loads(self.state.read_text())
-        except (OSError, ValueError):
-            return
-        if state.get("workdir"):
-            give_back(Path(state["workdir"]), self.uid)
-        for path in state.get("traverse", []):
-            try:
-                acl.remove_entry(path, acl.USER, self.uid)
-            except OSError:
-                pass
-        if state.get("home"):
-            shutil.rmtree(state["home"], ignore_errors=True)
-        self.state.unlink()
-
-    def release(self) -> None:
-        os.close(self.fd)
-
-
-def clean_free_slots() -> None:
-    """Clean every slot no kernel holds: processes left by a launcher that was killed."""
-    if not STATE_DIR.is_dir():
-        return
-    for lock in sorted(STATE_DIR.glob("slot-*.lock")):
-        fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        slot = Slot(int(lock.stem.split("-")[1]), fd)
-        slot.clean()
-        slot.release()
-
-
-def _processes_of(uid: int) -> list:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-def kill_user_processes(uid: int, gid: int) -> None:
-    """SIGKILL every process of the user, fork bombs included: a child that becomes the user
-    and calls kill(-1) reaches all of them at once, however fast they fork."""
-    for _ in range(20):
-        if not _processes_of(uid):
-            return
-        child = os.fork()
-        if child == 0:
-            try:
-                os.setgroups([])
-                os.setgid(gid)
-                os.setuid(uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(child, 0)
-        time.sleep(0.05)
-
-
-def give_back(folder: Path, uid: int) -> None:
-    """Return what the user owns in its folder to root (lchown: never follow its symlinks)."""
-    if not folder.is_dir():
-        return
-    for where, dirs, files in os.walk(folder):
-        for name in [where, *(os.path.join(where, n) for n in dirs + files)]:
-            try:
-                if os.lstat(name).st_uid == uid:
-                    os.lchown(name, 0, 0)
-            except OSError:
-                pass
 
 
 # --- Folders --------------------------------------------------------------------------------
@@ -351,7 +203,7 @@ def _run(command, env, workdir, limits: Limits, account=None) -> int:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        if account and not why and len(_processes_of(account[0])) > limits.forks:
+        if account and not why and len(processes_of(account[0])) > limits.forks:
             why = f"the kernel ran more than {limits.forks} processes (a fork bomb?) and was stopped"
             kill_user_processes(*account)
         signal.sigtimedwait([signal.SIGCHLD], 0.5)
@@ -375,7 +227,8 @@ def running_as_root() -> bool:
 def protect_course(folder: Path) -> None:
     """Deny the sandbox group what a course folder holds but autograded/ (see prepare)."""
     _, gid = ensure_account(f"{GROUP}-0")
-    deny_all_but_visible(Path(folder), gid, keep=[Path(sys.prefix)])
+    with folders_locked():
+        deny_all_but_visible(Path(folder), gid, keep=[Path(sys.prefix)])
 
 
 def launch(connection_file: str, extra_args: list) -> int:
@@ -399,7 +252,8 @@ def launch(connection_file: str, extra_args: list) -> int:
         slot.clean()  # what an earlier, killed launcher left behind
         home = private_home(owner=(slot.uid, slot.gid))
         slot.record(home=str(home))
-        traverse = prepare(workdir, slot.gid, slot.uid)
+        with folders_locked():
+            traverse = prepare(workdir, slot.gid, slot.uid)
         slot.record(home=str(home), workdir=str(workdir) if traverse else None, traverse=traverse)
         connection = home / "connection.json"
         shutil.copy(connection_file, connection)  # the original is readable by root only
@@ -434,9 +288,10 @@ def install(prefix: Path) -> Path:
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True, capture_output=True)
     if os.geteuid() == 0:
         _, gid = ensure_account(f"{GROUP}-0")
-        deny_all_but_visible(PROJECT_ROOT, gid, keep=[Path(sys.prefix)])
-        for path in runtime_paths():
-            make_reachable(path, gid)
+        with folders_locked():
+            deny_all_but_visible(PROJECT_ROOT, gid, keep=[Path(sys.prefix)])
+            for path in runtime_paths():
+                make_reachable(path, gid)
     return folder
 
 

@@ -7,7 +7,7 @@ import os
 
 import nbformat
 
-from autograder import acl, sandbox
+from autograder import acl, sandbox_slots
 from autograder.reports import failure_message
 from autograder.sample_class import load_bugs
 
@@ -55,7 +55,7 @@ def test_every_submission_gets_the_score_its_role_deserves(simulated_class):
                 "full": lambda: not _lost(grades) and status["status"] == "graded",
                 "zero": lambda: not _passed(grades) and status["status"] == "graded",
                 "standin": lambda: (not _passed(grades) and status["status"] == "stand-in"
-                                    and hostile.reason in status["reason"]),
+                                    and any(reason in status["reason"] for reason in hostile.reasons)),
                 "full-but": lambda: _lost(grades) == {first_graded_cell(module)} and not _passed(
                     {first_graded_cell(module): grades[first_graded_cell(module)]}),
             }[hostile.expect]()
@@ -120,7 +120,7 @@ def test_student_code_cannot_read_the_sources_or_the_gradebook(simulated_class):
     assert "solutions stolen: 0" in text
     assert "READ" not in text, text
     assert text.count("blocked:") == 5, text
-    gid = sandbox.grp.getgrnam(sandbox.GROUP).gr_gid
+    gid = sandbox_slots.grp.getgrnam(sandbox_slots.GROUP).gr_gid
     course = simulated_class.course
     for secret in ("gradebook.db", "source", "submitted", "reports", "nbgrader_config.py"):
         assert acl.read(course / secret).get((acl.GROUP, gid)) == 0, f"{secret} is not denied to the sandbox"
@@ -129,7 +129,7 @@ def test_student_code_cannot_read_the_sources_or_the_gradebook(simulated_class):
 def test_the_memory_bomb_met_the_limit_and_the_fork_bomb_left_nothing_behind(simulated_class):
     _, notebook = _autograded(simulated_class, "memory-bomb")
     assert "MemoryError: the memory limit held" in _text(notebook)
-    sandbox_users = {p.pw_uid for p in sandbox.pwd.getpwall() if p.pw_name.startswith(sandbox.GROUP + "-")}
+    sandbox_users = {p.pw_uid for p in sandbox_slots.pwd.getpwall() if p.pw_name.startswith(sandbox_slots.GROUP + "-")}
     left = [pid for pid in os.listdir("/proc") if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid in sandbox_users]
     assert not left, f"sandbox processes still running: {left}"
 
@@ -141,4 +141,4 @@ def test_a_renamed_grade_id_forfeits_that_cell_with_a_reason(simulated_class):
 
 
 def test_the_class_is_graded_in_modest_time(simulated_class):
-    assert simulated_class.seconds < 20 * 60, f"{simulated_class.seconds:.0f} s for {len(simulated_class.roles)} notebooks"
+    assert simulated_class.seconds < 25 * 60, f"{simulated_class.seconds:.0f} s for {len(simulated_class.roles)} notebooks"

@@ -1,11 +1,13 @@
 """The grading machinery piece by piece, without running a class."""
+import os
+import signal
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from autograder import acl
+from autograder import acl, sandbox
 from autograder.bounded_execute import BoundedExecute
 from autograder.course import Course, CourseError
 from autograder.grade import Progress, Result, failure_reason, standin_notebook, unreadable
@@ -145,3 +147,12 @@ def test_the_grade_command_refuses_a_folder_without_submissions(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path)], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "no submissions" in result.stderr
+
+
+def test_the_launcher_names_the_cpu_limit_when_it_kills_a_kernel(capfd, tmp_path):
+    limits = Limits(cpu_seconds=1)
+    command = kernel_command("-", [], limits)
+    command = command[:command.index(sys.executable) + 1] + ["-c", "while True: pass"]
+    code = sandbox._run(command, kernel_env(dict(os.environ), tmp_path, "t"), tmp_path, limits)
+    assert code == -signal.SIGXCPU
+    assert "tinytorch-sandbox: the kernel was killed at its CPU time limit (1 s)" in capfd.readouterr().err
