@@ -156,3 +156,20 @@ def test_the_launcher_names_the_cpu_limit_when_it_kills_a_kernel(capfd, tmp_path
     code = sandbox._run(command, kernel_env(dict(os.environ), tmp_path, "t"), tmp_path, limits)
     assert code == -signal.SIGXCPU
     assert "tinytorch-sandbox: the kernel was killed at its CPU time limit (1 s)" in capfd.readouterr().err
+
+
+def test_an_autograde_that_meets_a_locked_sqlite_gradebook_is_run_again(monkeypatch):
+    from autograder import grade
+
+    class Locked:
+        calls = 0
+
+        def nbgrader(self, *args, timeout=None):
+            Locked.calls += 1
+            if Locked.calls < 3:
+                return _completed(1, "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked")
+            return _completed(0, "")
+
+    monkeypatch.setattr(grade.time, "sleep", lambda seconds: None)
+    assert grade._autograde(Locked(), "ada", "01_tensor", 60).returncode == 0
+    assert Locked.calls == 3
