@@ -46,7 +46,6 @@ def cmd_grade(args) -> int:
 
     from .course import Course, CourseError
     from .grade import grade_class, summary
-    from .reports import write_reports
 
     started = time.monotonic()
     try:
@@ -57,17 +56,18 @@ def cmd_grade(args) -> int:
         print(f"grade: {error}", file=sys.stderr)
         return 2
     print(summary(results, time.monotonic() - started))
-    for path in write_reports(course):
-        print(f"wrote {path}")
     return 0 if all(r.status != "missing" for r in results) else 1
 
 
 def cmd_report(args) -> int:
     from .course import Course, CourseError
+    from .grade import protect
     from .reports import write_reports
 
     try:
-        paths = write_reports(Course.open(args.course))
+        course = Course.open(args.course)
+        paths = write_reports(course)
+        protect(course)
     except CourseError as error:
         print(f"report: {error}", file=sys.stderr)
         return 2

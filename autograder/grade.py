@@ -204,7 +204,7 @@ def grade_class(course: Course, modules=(), students=(), workers: int = 1, timeo
         raise FileNotFoundError(f"no submissions under {course.folder / 'submitted'} match")
     for module in sorted({module for _, module in pairs}):
         ensure_assignment(course, module)
-    _protect(course)
+    protect(course)
     if course.kernel_name != "tinytorch-sandbox":
         stream.write(f"warning: notebooks run in the '{course.kernel_name}' kernel, not the sandbox: "
                      "student code runs with the grader's rights (python -m autograder sandbox install)\n")
@@ -226,6 +226,11 @@ def grade_class(course: Course, modules=(), students=(), workers: int = 1, timeo
     if feedback:
         for module in sorted({m for _, m in pairs}):
             course.nbgrader("generate_feedback", module, "--force")
+    from .reports import write_reports
+
+    for path in write_reports(course):
+        stream.write(f"wrote {path}\n")
+    protect(course)  # reports/ and feedback/ are new since the first kernel locked the course
     return results
 
 
@@ -244,7 +249,7 @@ def load_results(folder: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def _protect(course: Course) -> None:
+def protect(course: Course) -> None:
     """Deny the sandbox group the course's gradebook, sources, submissions and reports before
     the first kernel starts (each kernel's launcher does it again, for plain nbgrader too)."""
     from . import sandbox
