@@ -11,7 +11,7 @@ HUB_VENV ?= /opt/tinytorch-hub/venv
 # configurable-http-proxy, JupyterHub's proxy, comes from npm.
 CHP_VERSION ?= 5.3.0
 
-.PHONY: help venv build check demo test bench lab clean student-dist hub-venv hub-proxy hub-deps test-hub
+.PHONY: help venv build check demo test bench lab clean student-dist hub-venv hub-proxy hub-deps test-hub sandbox grade
 
 help:
 	@echo "make demo          set up .venv, build, autograde a sample class, print its scores"
@@ -19,7 +19,10 @@ help:
 	@echo "make build         regenerate source/, release/ and tinytorch/ from modules/"
 	@echo "make check         fail if source/, release/ or tinytorch/ is out of date"
 	@echo "make bench         performance ratios against plain numpy (and PyTorch if installed)"
+	@echo "                   WORKLOAD=grading: notebooks graded per minute (1 and 2 workers); WORKLOAD=all"
 	@echo "make lab           open JupyterLab on the student notebooks in release/"
+	@echo "make sandbox       install the grading sandbox kernel into .venv (root: with a user switch)"
+	@echo "make grade COURSE=dir [WORKERS=2]  grade every submission of a course folder"
 	@echo "make student-dist  build dist/student/: what a student or a hub image gets"
 	@echo "make hub-deps      install JupyterHub ($(HUB_VENV)) and configurable-http-proxy (npm)"
 	@echo "make test-hub      the end-to-end JupyterHub test (root: it creates Unix users)"
@@ -49,8 +52,18 @@ demo: build
 test: venv
 	$(PY) -m pytest tests
 
+WORKLOAD ?= ops
 bench: venv
-	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py --workload $(WORKLOAD)
+
+# The kernel nbgrader_config.py selects when it is installed: docs/grading.md.
+sandbox: venv
+	$(PY) -m autograder sandbox install
+
+WORKERS ?= 2
+grade: venv
+	@test -n "$(COURSE)" || { echo "usage: make grade COURSE=path/to/course [WORKERS=2]"; exit 2; }
+	$(PY) -m autograder grade $(COURSE) --workers $(WORKERS)
 
 # The reference package goes on PYTHONPATH so a module's notebook can import the modules before it.
 lab: venv

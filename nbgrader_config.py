@@ -6,6 +6,7 @@ Grading a class somewhere else? Copy this file into that course folder and chang
 `CourseDirectory.root` there, or pass `--CourseDirectory.root=...` on the command line.
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 -- nbgrader injects get_config when it loads this file
 
@@ -33,7 +34,9 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
 # The gradebook: nbgrader's default SQLite file in the course root. A class on a shared
-# server can point this at PostgreSQL instead (postgresql://user@host/gradebook).
+# server can point this at PostgreSQL instead, through the pinned psycopg2 driver:
+# postgresql+psycopg2://user:password@host/gradebook (plain postgresql:// would ask
+# SQLAlchemy for psycopg 3, which is not installed).
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
 
 # --- Executing notebooks (validate and autograde) ---------------------------------------
@@ -47,9 +50,60 @@ c.Execute.timeout = 60
 # after it are still executed and graded.
 c.Execute.interrupt_on_timeout = True
 
-# The kernel every notebook runs in: the plain Python 3 kernel of the environment nbgrader
-# itself runs in (.venv for this repository), so numpy and matplotlib are there.
-c.Execute.kernel_name = "python3"
+# The kernel every notebook runs in: the grading sandbox when it is installed
+# (`python -m autograder sandbox install`, docs/grading.md: student code as an unprivileged
+# user, under resource limits, away from source/ and the gradebook), else the plain Python 3
+# kernel of the environment nbgrader itself runs in (.venv for this repository). Both run
+# the same interpreter, so numpy and matplotlib are there.
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
+
+c.Execute.kernel_name = (
+    "tinytorch-sandbox" if "tinytorch-sandbox" in KernelSpecManager().find_kernel_specs() else "python3"
+)
+
+# Limits of one sandboxed kernel, for the whole notebook run (autograder/sandbox.py reads
+# them from the environment the kernel inherits; a course can lower them in its own config):
+# CPU seconds (also what stops a loop that swallows the per-cell interrupt), address space
+# in MB (numpy reserves more than it touches), processes and threads of the sandbox user
+# (a fork bomb stops there), and the largest file it may write, in MB.
+os.environ.setdefault("TINYTORCH_SANDBOX_CPU_SECONDS", "600")
+os.environ.setdefault("TINYTORCH_SANDBOX_MEMORY_MB", "4096")
+os.environ.setdefault("TINYTORCH_SANDBOX_PROCESSES", "64")
+os.environ.setdefault("TINYTORCH_SANDBOX_FILE_MB", "64")
+
+# Execute notebooks with a cap on what one cell may send back, enforced in the grader as the
+# output arrives (autograder/bounded_execute.py), so a submission that prints gigabytes
+# cannot exhaust the grader's memory before LimitOutput (below) trims what is saved. The rest
+# of nbgrader's autograde steps are unchanged.
+sys.path.insert(0, COURSE_ROOT)
+from autograder.bounded_execute import BoundedExecute  # noqa: E402
+from nbgrader.converters.autograde import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    BoundedExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+c.BoundedExecute.max_output_bytes = 1_000_000
+
+# Before running a submission, nbgrader puts the instructor's version back into every
+# graded and locked cell (OverwriteCells). Its 0.9.6 version fails on a cell whose grade_id
+# a student renamed, which would leave the whole notebook ungraded; this subclass turns
+# such a cell into an ordinary one, lets nbgrader restore the original, and scores that
+# restored cell 0 with the reason (autograder/guarded_overwrite.py).
+from autograder.guarded_overwrite import GuardedOverwriteCells  # noqa: E402
+from nbgrader.preprocessors import OverwriteCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    GuardedOverwriteCells if step is OverwriteCells else step
+    for step in Autograde.class_traits()["sanitize_preprocessors"].default()
+]
+
+# After a cell's reply, nbgrader waits this many seconds for the rest of its output, and by
+# default fails the whole notebook when it does not come (a kernel busy with a hostile
+# child process, or a loaded grading machine). The reply alone says whether the cell
+# passed, so a late output is logged and grading goes on.
+c.Execute.raise_on_iopub_timeout = False
 
 # Module N is graded in isolation (DESIGN.md section 4, invariant 4): its own code comes
 # from the student's notebook, and modules 1..N-1 come from the reference package. The

@@ -41,6 +41,56 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.dir))
 
 
+def cmd_grade(args) -> int:
+    import time
+
+    from .course import Course, CourseError
+    from .grade import grade_class, summary
+
+    started = time.monotonic()
+    try:
+        course = Course.open(args.course)
+        results = grade_class(course, args.module, args.student, workers=args.workers,
+                              timeout=args.timeout, feedback=not args.no_feedback)
+    except (CourseError, FileNotFoundError, RuntimeError) as error:
+        print(f"grade: {error}", file=sys.stderr)
+        return 2
+    print(summary(results, time.monotonic() - started))
+    return 0 if all(r.status != "missing" for r in results) else 1
+
+
+def cmd_report(args) -> int:
+    from .course import Course, CourseError
+    from .grade import protect
+    from .reports import write_reports
+
+    try:
+        course = Course.open(args.course)
+        paths = write_reports(course)
+        protect(course)
+    except CourseError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_sandbox(args) -> int:
+    from . import sandbox
+
+    if args.action == "install":
+        folder = sandbox.install(Path(args.prefix))
+        print(f"installed the {sandbox.KERNEL_NAME} kernel in {folder}")
+        if not sandbox.running_as_root():
+            print("not root: kernels get the resource limits but run as this user (docs/grading.md)")
+    result = sandbox.probe()
+    ok = result.returncode == 0 and result.stdout.strip() == "ok"
+    print("sandbox check: " + ("a sandboxed Python imports numpy, ipykernel, tinytorch and autograder"
+                               if ok else f"FAILED\n{result.stderr.strip()}"))
+    return 0 if ok else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +108,26 @@ def main(argv=None) -> int:
     demo = commands.add_parser("demo", help="autograde a sample class (reference, blank, buggy) and print scores")
     demo.add_argument("--dir", default=str(PROJECT_ROOT / "build" / "demo"), help="scratch course folder (recreated)")
     demo.set_defaults(run=cmd_demo)
+
+    grade = commands.add_parser("grade", help="autograde every submission of a course folder, write reports and feedback")
+    grade.add_argument("course", help="the course folder (submitted/<student>/<module>/<module>.ipynb)")
+    grade.add_argument("--module", action="append", default=[], help="grade this module only (repeatable)")
+    grade.add_argument("--student", action="append", default=[], help="grade this student only (repeatable)")
+    grade.add_argument("--workers", type=int, default=1, help="notebooks graded at once (default 1)")
+    grade.add_argument("--timeout", type=float, default=1800,
+                       help="seconds one notebook may take in all before it is stopped and scored 0 (default 1800)")
+    grade.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
+    grade.set_defaults(run=cmd_grade)
+
+    report = commands.add_parser("report", help="write reports/scores.csv and reports/report.md from the gradebook")
+    report.add_argument("course", help="the course folder")
+    report.set_defaults(run=cmd_report)
+
+    sandbox = commands.add_parser("sandbox", help="install or check the grading sandbox kernel (docs/grading.md)")
+    sandbox.add_argument("action", choices=("install", "check"))
+    sandbox.add_argument("--prefix", default=sys.prefix,
+                         help="install the kernelspec under PREFIX/share/jupyter/kernels (default: this Python's)")
+    sandbox.set_defaults(run=cmd_sandbox)
 
     args = parser.parse_args(argv)
     return args.run(args)

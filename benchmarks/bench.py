@@ -187,17 +187,13 @@ def gpt_step(repeats):
     return result
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement (median reported)")
-    parser.add_argument("--out", default=str(ROOT / "build" / "bench.md"), help="markdown table to write")
-    args = parser.parse_args(argv)
-
+def ops_table(repeats):
+    """The tensor and backward workloads: ratios against numpy (and PyTorch)."""
     rows = [
-        ("Conv2d forward+backward, N=32, C 3->16, 32x32, k=3, pad 1", conv2d(args.repeats)),
-        ("GPT forward+backward, vocab 50, d 64, 2 layers, 4 heads, seq 32, batch 8", gpt_step(args.repeats)),
+        ("Conv2d forward+backward, N=32, C 3->16, 32x32, k=3, pad 1", conv2d(repeats)),
+        ("GPT forward+backward, vocab 50, d 64, 2 layers, 4 heads, seq 32, batch 8", gpt_step(repeats)),
     ]
-    chain = {depth: backward_chain(depth, args.repeats) for depth in (10, 20, 40)}
+    chain = {depth: backward_chain(depth, repeats) for depth in (10, 20, 40)}
     for depth, result in chain.items():
         rows.append((f"forward+backward, chain depth {depth} (64x64, x reused at every level)", result))
 
@@ -212,14 +208,33 @@ def main(argv=None):
             + (f"{npy * 1e3:.3f} ms | {tt / npy:.1f}x | " if npy else "- | - | ")
             + (f"{th * 1e3:.3f} ms | {tt / th:.2f}x |" if th else "not installed | - |")
         )
-    backward = {depth: backward_only_seconds(depth, args.repeats) for depth in (10, 20, 40)}
+    backward = {depth: backward_only_seconds(depth, repeats) for depth in (10, 20, 40)}
     lines += ["", "| chain depth | graph nodes | backward alone | per node |", "|---:|---:|---:|---:|"]
     for depth, seconds in backward.items():
         nodes = 2 * depth + 2
         lines.append(f"| {depth} | {nodes} | {seconds * 1e3:.3f} ms | {seconds / nodes * 1e6:.2f} us |")
     lines.append(f"\nBackward scaling: depth 20 takes {backward[20] / backward[10]:.2f}x and depth 40 "
                  f"{backward[40] / backward[10]:.2f}x the time of depth 10 (linear: 2x and 4x).")
-    table = "\n".join(lines)
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement (median reported)")
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench.md"), help="markdown table to write")
+    parser.add_argument("--workload", choices=("ops", "grading", "all"), default="ops",
+                        help="ops: tensor and backward ratios (default); grading: notebooks per minute "
+                             "with 1 and 2 workers and the overhead over a plain run (minutes); all: both")
+    parser.add_argument("--students", type=int, default=6, help="submissions graded by the grading workload")
+    args = parser.parse_args(argv)
+    sections = []
+    if args.workload in ("ops", "all"):
+        sections.append(ops_table(args.repeats))
+    if args.workload in ("grading", "all"):
+        from grading import grading_table
+
+        sections.append(grading_table(args.students))
+    table = "\n\n".join(sections)
     print(table)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(table + "\n", encoding="utf-8")

@@ -1,0 +1,86 @@
+"""The `grading` workload of `make bench`: how fast a class is graded.
+
+A scratch course (build/bench-grading) gets N copies of the first module's reference
+submission. It reports notebooks per minute for `python -m autograder grade` with 1 and 2
+workers, and the overhead of grading over running the same notebook with plain nbclient
+(one kernel start and every cell executed, nothing else): nbgrader's process start,
+sanitizing, the gradebook, the sandbox launcher when installed, and feedback.
+"""
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.course import Course  # noqa: E402
+from autograder.grade import grade_class  # noqa: E402
+from autograder.modules import built_modules  # noqa: E402
+from autograder.sample_class import filled_notebook  # noqa: E402
+
+
+def plain_run_seconds(notebook, folder: Path, repeats: int) -> float:
+    """Median seconds of one nbclient run of the notebook, kernel start included."""
+    samples = []
+    for _ in range(repeats):
+        copy = nbformat.reads(nbformat.writes(notebook), as_version=4)
+        client = NotebookClient(copy, kernel_name="python3", timeout=600, allow_errors=True,
+                                resources={"metadata": {"path": str(folder)}})
+        started = time.perf_counter()
+        client.execute()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def grading_rates(students: int, folder: Path) -> dict:
+    module = built_modules()[0]
+    notebook = filled_notebook(module)
+    rates = {}
+    for workers in (1, 2):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for number in range(students):
+            path = folder / "submitted" / f"student{number:02d}" / module.name / f"{module.name}.ipynb"
+            path.parent.mkdir(parents=True)
+            nbformat.write(notebook, path)
+        course = Course.open(folder)
+        grade_class(course, workers=1, students=["student00"], feedback=False, stream=_Quiet())  # warm-up: assignment, caches
+        started = time.perf_counter()
+        results = grade_class(course, workers=workers, feedback=False, stream=_Quiet())
+        seconds = time.perf_counter() - started
+        assert all(r.status == "graded" for r in results), [r for r in results if r.status != "graded"]
+        rates[workers] = (students / seconds * 60, seconds / students, course.kernel_name)
+    plain = plain_run_seconds(notebook, folder, repeats=3)
+    return {"module": module.name, "students": students, "rates": rates, "plain": plain}
+
+
+class _Quiet:
+    def write(self, _):
+        pass
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def grading_table(students: int = 6) -> str:
+    result = grading_rates(students, ROOT / "build" / "bench-grading")
+    one, two = result["rates"][1], result["rates"][2]
+    lines = [
+        f"Grading {result['students']} reference submissions of {result['module']} "
+        f"(kernel: {one[2]}):", "",
+        "| workers | notebooks per minute | seconds per notebook |", "|---:|---:|---:|",
+        f"| 1 | {one[0]:.1f} | {one[1]:.1f} |",
+        f"| 2 | {two[0]:.1f} | {two[1]:.1f} |", "",
+        f"Plain nbclient run of the same notebook: {result['plain']:.1f} s. "
+        f"Grading overhead (1 worker): {one[1] / result['plain']:.2f}x the plain run, "
+        f"+{one[1] - result['plain']:.1f} s per notebook. Speed-up with 2 workers: {two[0] / one[0]:.2f}x.",
+    ]
+    return "\n".join(lines)
