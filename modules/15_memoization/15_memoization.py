@@ -41,7 +41,10 @@
 #
 # **A word on timings.** The course machine is a small shared box: every timing below is the
 # median of a few repeats, the numbers change from run to run, and no test asserts anything
-# about speed. Tests check *correctness*; the prose reports *speed*.
+# about speed. Tests check *correctness*; the prose reports *speed*. If the timings without the
+# cache look wildly slow (seconds), other programs are competing for the cores and numpy's BLAS
+# threads are waiting for each other: start Jupyter with `OPENBLAS_NUM_THREADS=1`, as the
+# grader does, and they steady.
 #
 # **How this notebook works.** Fill in the places marked `# YOUR CODE HERE` (delete the
 # `raise NotImplementedError()` line), run the cell, then the test cell below it. When your
@@ -498,7 +501,7 @@ for batch in (1, 8, 64):
 # Build it with `np.arange` and broadcasting: a `(count, start + count)` boolean array. When
 # `count == 1` — every step of generation after the prompt — the one query is the newest
 # position, so every key in the cache is in its past: the mask would be all `True`, and you can
-# pass `mask=None`. Module 13's `causal_mask(T)` does not fit here: it is square, for queries and
+# pass `mask=None`. Module 12's `causal_mask(T)` does not fit here: it is square, for queries and
 # keys that start at the same position.
 #
 # `cached_attention` does **not** advance the cache; whoever runs all the layers does (Step 4).
@@ -775,6 +778,11 @@ def generate_cached(model, ids, max_new_tokens, temperature=1.0, top_k=None, see
     ids: (B, T) or (T,) integers (the prompt); returns a new int64 array with max_new_tokens
     tokens appended, the same array model.generate(ids, max_new_tokens, temperature, top_k,
     seed) returns.
+
+    Each step: on the first step, or when the cache is full (cache.length == window), reset
+    the cache and prefill it with cached_forward(model, ids[:, -window:], cache); otherwise
+    feed the last token alone, ids[:, -1:]. Then draw the next tokens with
+    sample_next_token(logits.data[:, -1], temperature, top_k, rng) and append them to ids.
     """
     rng = np.random.default_rng(seed)
     ids = as_token_ids(ids)
@@ -864,7 +872,7 @@ np.testing.assert_array_equal(generate_cached(float32_model, prompt, 12, top_k=1
 # $6d$). The cost of the whole generation drops from quadratic to linear in $n$, i.e. the
 # speed-up itself grows like $n$.
 #
-# **Measuring it.** The cell below generates 240 tokens after a 16-token prompt with the course
+# **Measuring it.** The cell below generates 200 tokens after a 16-token prompt with the course
 # GPT of Step 2 ($d = 64$, $L = 2$, $V = 50$, float32), timing every single step with and without
 # the cache. Each step is timed once, so the curves are noisy; the median of the surrounding
 # steps smooths them.
@@ -896,9 +904,9 @@ def smooth(values, width=9):
 
 course_gpt.eval()
 timing_prompt = np.random.default_rng(0).integers(0, 50, size=(1, 16))
-uncached_steps = per_step_times(course_gpt, timing_prompt, 240, use_cache=False)
-cached_steps = per_step_times(course_gpt, timing_prompt, 240, use_cache=True)
-context = 16 + np.arange(240)
+uncached_steps = per_step_times(course_gpt, timing_prompt, 200, use_cache=False)
+cached_steps = per_step_times(course_gpt, timing_prompt, 200, use_cache=True)
+context = 16 + np.arange(200)
 
 figure, (per_token_axis, total_axis) = plt.subplots(1, 2, figsize=(11, 3.8))
 per_token_axis.plot(context, 1e3 * smooth(uncached_steps), label="without cache (generate)")
@@ -912,7 +920,7 @@ total_axis.legend()
 figure.tight_layout()
 plt.show()
 print(f"first step (prefill of 16 tokens): {1e3 * uncached_steps[0]:.2f} ms without, {1e3 * cached_steps[0]:.2f} ms with the cache")
-print(f"at context ~250: {1e3 * np.median(uncached_steps[-20:]):.2f} ms vs {1e3 * np.median(cached_steps[-20:]):.2f} ms per token")
+print(f"at context ~{context[-10]}: {1e3 * np.median(uncached_steps[-20:]):.2f} ms vs {1e3 * np.median(cached_steps[-20:]):.2f} ms per token")
 
 # %% [markdown]
 # The left plot is the argument above, measured: the uncached step time climbs with the context
@@ -935,15 +943,13 @@ def generation_flops(model, prompt_len, new_tokens, cached):
     return total
 
 
-print(f"{'new tokens':>10} {'generate':>12} {'cached':>12} {'speed-up':>9} {'FLOP ratio':>11}  same tokens")
-for new_tokens in (16, 64, 240):
+print(f"{'new tokens':>10} {'generate':>12} {'cached':>12} {'speed-up':>9} {'FLOP ratio':>11}")
+for new_tokens in (16, 64, 128):
     uncached_time, _ = measure(lambda: course_gpt.generate(timing_prompt, new_tokens, top_k=1), repeats=3)
     cached_time, _ = measure(lambda: generate_cached(course_gpt, timing_prompt, new_tokens, top_k=1), repeats=3)
-    same = np.array_equal(course_gpt.generate(timing_prompt, new_tokens, top_k=1),
-                          generate_cached(course_gpt, timing_prompt, new_tokens, top_k=1))
     flop_ratio = generation_flops(course_gpt, 16, new_tokens, False) / generation_flops(course_gpt, 16, new_tokens, True)
     print(f"{new_tokens:10d} {1e3 * uncached_time:9.1f} ms {1e3 * cached_time:9.1f} ms {uncached_time / cached_time:8.1f}x "
-          f"{flop_ratio:10.1f}x  {same}")
+          f"{flop_ratio:10.1f}x")
 
 # %% [markdown]
 # The speed-up grows with the length, as the counts predict — but it stays below the FLOP ratio.

@@ -169,6 +169,11 @@ def generate_cached(model, ids, max_new_tokens, temperature=1.0, top_k=None, see
     ids: (B, T) or (T,) integers (the prompt); returns a new int64 array with max_new_tokens
     tokens appended, the same array model.generate(ids, max_new_tokens, temperature, top_k,
     seed) returns.
+
+    Each step: on the first step, or when the cache is full (cache.length == window), reset
+    the cache and prefill it with cached_forward(model, ids[:, -window:], cache); otherwise
+    feed the last token alone, ids[:, -1:]. Then draw the next tokens with
+    sample_next_token(logits.data[:, -1], temperature, top_k, rng) and append them to ids.
     """
     rng = np.random.default_rng(seed)
     ids = as_token_ids(ids)
