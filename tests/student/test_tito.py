@@ -1,6 +1,7 @@
 """tito, run as a fresh student runs it: from the student distribution alone, in a workspace
 of their own, with the course repository nowhere on the path."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -72,8 +73,17 @@ def test_start_names_every_missing_module_and_only_available_ones(student_dist, 
     code, out = tito(student_dist, workspace, "module", "start", "05")
     assert code == 1, out
     assert "01_tensor, 02_activations, 03_layers, 04_losses" in out, out
-    code, out = tito(student_dist, workspace, "module", "start", "19")
+
+
+def test_start_of_a_module_not_yet_released_says_so(student_dist, tmp_path):
+    """Instructors release modules as the term goes on: a distribution without 19 yet."""
+    partial = tmp_path / "partial-dist"
+    shutil.copytree(student_dist, partial, ignore=lambda folder, names: ["19_benchmarking"])
+    code, out = tito(partial, tmp_path, "init", "work")
+    assert code == 0, out
+    code, out = tito(partial, tmp_path / "work", "module", "start", "19")
     assert code == 2 and "not in this course distribution yet" in out, out
+    assert "18_acceleration" in out, out  # what the distribution does hold
 
 
 def test_start_open_launches_jupyterlab_on_the_notebook_with_the_workspace_first(student_dist, workspace, tmp_path):
