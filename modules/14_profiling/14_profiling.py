@@ -181,8 +181,8 @@ def display_name(name, layer):
 # again), and, roughly, the work of a forward pass, since a weight read is a weight used.
 #
 # For a `Linear(in, out)` the count is $\text{in}\cdot\text{out} + \text{out}$; for a
-# `Conv2d(c_\text{in}, c_\text{out}, k)$ it is $c_\text{out} c_\text{in} k_h k_w + c_\text{out}$,
-# independent of the image size — which is why convolutions are cheap in parameters and
+# `Conv2d` with $c_\text{in}$ input channels, $c_\text{out}$ kernels of size $k_h \times k_w$ it
+# is $c_\text{out} c_\text{in} k_h k_w + c_\text{out}$, independent of the image size — which is why convolutions are cheap in parameters and
 # expensive in FLOPs.
 #
 # Write `count_parameters(model)`. It returns the total and a dictionary
@@ -851,11 +851,7 @@ class LayerCall:
 
 def shape_of(value):
     """The shape of a Tensor or numpy array; None for anything else."""
-    if isinstance(value, Tensor):
-        return value.shape
-    if isinstance(value, np.ndarray):
-        return value.shape
-    return None
+    return value.shape if isinstance(value, (Tensor, np.ndarray)) else None
 
 
 class Profiler:
@@ -876,6 +872,10 @@ class Profiler:
         LayerCall(name, layer, [shape_of(x) for x in args], output.shape,
         output.data.nbytes, seconds). In a `finally:` block, restore every wrapped layer: delete
         the instance attribute `forward` (or put back the one it had before, if it had one).
+
+        Hint: make each wrapper in a small helper function taking (name, layer, original
+        forward); a function defined directly in the loop body would see only the loop's last
+        layer when it runs (Python closures look variables up when called).
         """
         records = []
         ### BEGIN SOLUTION
@@ -1175,6 +1175,9 @@ for row in cnn_rows:
 # thin (16 kernels times 9 or 144 window values), and part of their time is building the im2col
 # matrix, a copy; the ReLUs do one FLOP per value they read and write. A profile does not tell
 # you *how* to make a layer faster, but it tells you which layer to look at first.
+#
+# (The leaf layers' times may add up to slightly more than the whole pass: every wrapper reads
+# the clock and appends a record, and the two medians come from different runs.)
 #
 # The figure puts the two shares side by side for the CNN and for the GPT below.
 

@@ -254,11 +254,7 @@ class LayerCall:
 
 def shape_of(value):
     """The shape of a Tensor or numpy array; None for anything else."""
-    if isinstance(value, Tensor):
-        return value.shape
-    if isinstance(value, np.ndarray):
-        return value.shape
-    return None
+    return value.shape if isinstance(value, (Tensor, np.ndarray)) else None
 
 
 class Profiler:
@@ -279,6 +275,10 @@ class Profiler:
         LayerCall(name, layer, [shape_of(x) for x in args], output.shape,
         output.data.nbytes, seconds). In a `finally:` block, restore every wrapped layer: delete
         the instance attribute `forward` (or put back the one it had before, if it had one).
+
+        Hint: make each wrapper in a small helper function taking (name, layer, original
+        forward); a function defined directly in the loop body would see only the loop's last
+        layer when it runs (Python closures look variables up when called).
         """
         records = []
         def timed(name, layer, forward):
