@@ -67,7 +67,8 @@ grade: venv
 
 # The reference package goes on PYTHONPATH so a module's notebook can import the modules before it.
 lab: venv
-	PYTHONPATH=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=release
+	PYTHONPATH=$(CURDIR) OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} \
+		$(VENV)/bin/jupyter lab --notebook-dir=release
 
 student-dist: venv
 	$(PY) -m autograder.student_dist dist/student

@@ -27,6 +27,7 @@ from .modules import MODULE_NAMES, PROJECT_ROOT, Module
 
 MARKER = ".tito"
 TOOLING_ROOT = PROJECT_ROOT  # the folder holding the autograder package itself
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # The empty package a student starts from: importable, holding nothing yet.
 EMPTY_PACKAGE = {
@@ -179,4 +180,9 @@ class Workspace:
             paths.append(env["PYTHONPATH"])
         env["PYTHONPATH"] = os.pathsep.join(paths)
         env["TINYTORCH_WORKSPACE"] = str(self.root)
+        # One BLAS thread, as at grading (nbgrader_config.py): the course's matrices are
+        # small, and threads that spin against a busy machine made timing cells 10-100x
+        # slower in the modules' measurements. A student's own setting wins.
+        for variable in BLAS_THREAD_VARIABLES:
+            env.setdefault(variable, "1")
         return env

@@ -148,6 +148,11 @@ c.Spawner.environment = {
     # student/: no formgrader or Create Assignment on students' servers; then the global
     # nbgrader config (course id, exchange).
     "JUPYTER_CONFIG_PATH": os.pathsep.join([os.path.join(HERE, "student"), GLOBAL_CONFIG_DIR]),
+    # One BLAS thread per kernel: students share the hub's cores, and kernels that each start
+    # a BLAS thread per core fight over them (the same setting grading uses).
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
     # tito and nbgrader on the PATH of the user's terminals
     "PATH": os.pathsep.join([os.path.join(HUB_VENV, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
 }

@@ -144,3 +144,15 @@ def test_steps_are_scored_as_nbgrader_scores_them():
     assert not steps["stderr"].passed and "RuntimeWarning: overflow" in steps["stderr"].failure
     assert steps["partial"].score == 1.0 and not steps["partial"].passed
     assert (run.score, run.max_score, run.all_passed) == (3.0, 8.0, False)
+
+
+def test_notebooks_run_with_one_blas_thread_unless_the_student_sets_it(tmp_path, monkeypatch):
+    """Like grading: BLAS threads that spin against a busy machine make timing cells meaningless."""
+    from autograder.workspace import BLAS_THREAD_VARIABLES, Workspace
+
+    for variable in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    environment = Workspace(tmp_path).kernel_environment()
+    assert [environment[v] for v in BLAS_THREAD_VARIABLES] == ["1", "1", "1"]
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    assert Workspace(tmp_path).kernel_environment()["OPENBLAS_NUM_THREADS"] == "4"
