@@ -8,9 +8,11 @@ data this stops after finitely many mistakes, at most (R / margin)^2 (Novikoff, 
 """
 import time
 
+# common first: it pins BLAS to one thread before numpy loads
+from common import plt, report, run, save_figure, seed_everything
+
 import numpy as np
 from matplotlib.ticker import MaxNLocator
-from common import plt, report, run, save_figure, seed_everything
 
 from tinytorch.core.autograd import no_grad
 from tinytorch.core.layers import Linear

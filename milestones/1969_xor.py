@@ -9,8 +9,10 @@ than three of the four points right; a two-layer MLP trained by backpropagation 
 """
 import time
 
-import numpy as np
+# common first: it pins BLAS to one thread before numpy loads
 from common import plt, report, run, save_figure, seed_everything
+
+import numpy as np
 
 from tinytorch.core.activations import Tanh
 from tinytorch.core.autograd import no_grad

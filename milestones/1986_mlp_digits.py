@@ -9,8 +9,10 @@ descent with momentum -- reads the shipped 8x8 handwritten digits.
 """
 import time
 
-import numpy as np
+# common first: it pins BLAS to one thread before numpy loads
 from common import digits_loaders, plt, report, run, save_figure, seed_everything
+
+import numpy as np
 
 from tinytorch.core.activations import Sigmoid
 from tinytorch.core.layers import Linear, Sequential

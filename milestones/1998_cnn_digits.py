@@ -10,8 +10,10 @@ convolution + pooling stages, then two fully connected layers -- on the shipped 
 """
 import time
 
-import numpy as np
+# common first: it pins BLAS to one thread before numpy loads
 from common import digits_loaders, plt, report, run, save_figure, seed_everything
+
+import numpy as np
 
 from tinytorch.core.activations import ReLU
 from tinytorch.core.autograd import no_grad

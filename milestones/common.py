@@ -1,9 +1,18 @@
 """What every milestone script shares: the project on sys.path, seeding, the figure folder,
 the report, and the command line. Kept small: each script reads on its own."""
 import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
+
+# One BLAS thread, unless the caller says otherwise: these are small matrices, the figures
+# come out bit-for-bit the same on every machine size, and a busy machine does not make
+# BLAS threads spin against each other (measured: 8x slower with 2 threads under load).
+# It works only before numpy is first imported, so every script imports common first.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -47,12 +56,16 @@ def report(title, rows, started=None):
 
 
 def run(main, description):
-    """The command line every milestone has: `--fast` (the tests' short run), `--out DIR`."""
+    """The command line every milestone has: `--fast` (the tests' short run), `--out DIR`,
+    `--json FILE` (the figures main() returns, for tests/milestones)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--fast", action="store_true", help="a short run (what tests/milestones runs)")
     parser.add_argument("--out", default=None, help=f"folder for the figure (default {FIGURES.relative_to(ROOT)})")
+    parser.add_argument("--json", default=None, help="also write the results as JSON to this file")
     args = parser.parse_args()
-    main(fast=args.fast, out_dir=args.out)
+    results = main(fast=args.fast, out_dir=args.out)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
