@@ -96,7 +96,8 @@ def main(fast=False, out_dir=None):
     axis.plot(curve["step"], curve["held_out"], "s-", label="held-out loss (last 10% of the corpus)")
     axis.axhline(uniform, color="k", linestyle=":", label=f"uniform guess: log {vocab} = {uniform:.2f}")
     axis.axhline(unigram, color="tab:gray", linestyle="--", label=f"character frequencies only: {unigram:.2f}")
-    axis.set(xlabel="optimizer step (batch of 16 windows of 64 characters)", ylabel="cross-entropy (nats per character)",
+    axis.set(xlabel="optimizer step (batch of 16 windows of 64 characters)",
+             ylabel="cross-entropy (nats per character)",
              title=f"Character-level GPT, 2 layers, {results['parameters']:,} parameters", ylim=(0, uniform + 0.3))
     axis.legend(fontsize=8, loc="upper right")
     lines = "\n\n".join(f"sample {i + 1}: " + " ".join(s.split()) for i, s in enumerate(samples))
