@@ -11,15 +11,17 @@ HUB_VENV ?= /opt/tinytorch-hub/venv
 # configurable-http-proxy, JupyterHub's proxy, comes from npm.
 CHP_VERSION ?= 5.3.0
 
-.PHONY: help venv build check demo test bench lab clean student-dist hub-venv hub-proxy hub-deps test-hub sandbox grade
+.PHONY: help venv build check demo test bench milestones lab clean student-dist hub-venv hub-proxy hub-deps test-hub sandbox grade
 
 help:
 	@echo "make demo          set up .venv, build, autograde a sample class, print its scores"
 	@echo "make test          set up .venv if needed, run the whole test suite"
 	@echo "make build         regenerate source/, release/ and tinytorch/ from modules/"
 	@echo "make check         fail if source/, release/ or tinytorch/ is out of date"
-	@echo "make bench         performance ratios against plain numpy (and PyTorch if installed)"
-	@echo "                   WORKLOAD=grading: notebooks graded per minute (1 and 2 workers); WORKLOAD=all"
+	@echo "make bench         one table: training steps, Conv2d, GPT, backward chains and autograding,"
+	@echo "                   as ratios against plain numpy (and PyTorch if installed); a few minutes"
+	@echo "                   WORKLOAD=ops: without the autograding rows (under a minute); WORKLOAD=grading"
+	@echo "make milestones    the history milestones (1957 perceptron ... 2017 transformer), full runs"
 	@echo "make lab           open JupyterLab on the student notebooks in release/"
 	@echo "make sandbox       install the grading sandbox kernel into .venv (root: with a user switch)"
 	@echo "make grade COURSE=dir [WORKERS=2]  grade every submission of a course folder"
@@ -52,9 +54,13 @@ demo: build
 test: venv
 	$(PY) -m pytest tests
 
-WORKLOAD ?= ops
+WORKLOAD ?= all
 bench: venv
 	$(PY) benchmarks/bench.py --workload $(WORKLOAD)
+
+# Each script prints its report and saves its figure under build/milestones/ (milestones/README.md).
+milestones: venv
+	@for script in milestones/[0-9]*.py; do $(PY) $$script || exit 1; echo; done
 
 # The kernel nbgrader_config.py selects when it is installed: docs/grading.md.
 sandbox: venv

@@ -1,4 +1,4 @@
-"""The `grading` workload of `make bench`: how fast a class is graded.
+"""The autograding rows of `make bench`: how fast a class is graded.
 
 A scratch course (build/bench-grading) gets N copies of the first module's reference
 submission. It reports notebooks per minute for `python -m autograder grade` with 1 and 2
@@ -68,19 +68,3 @@ class _Quiet:
 
     def isatty(self):
         return False
-
-
-def grading_table(students: int = 6) -> str:
-    result = grading_rates(students, ROOT / "build" / "bench-grading")
-    one, two = result["rates"][1], result["rates"][2]
-    lines = [
-        f"Grading {result['students']} reference submissions of {result['module']} "
-        f"(kernel: {one[2]}):", "",
-        "| workers | notebooks per minute | seconds per notebook |", "|---:|---:|---:|",
-        f"| 1 | {one[0]:.1f} | {one[1]:.1f} |",
-        f"| 2 | {two[0]:.1f} | {two[1]:.1f} |", "",
-        f"Plain nbclient run of the same notebook: {result['plain']:.1f} s. "
-        f"Grading overhead (1 worker): {one[1] / result['plain']:.2f}x the plain run, "
-        f"+{one[1] - result['plain']:.1f} s per notebook. Speed-up with 2 workers: {two[0] / one[0]:.2f}x.",
-    ]
-    return "\n".join(lines)
