@@ -21,7 +21,7 @@ help:
 	@echo "make bench         one table: training steps, Conv2d, GPT, backward chains and autograding,"
 	@echo "                   as ratios against plain numpy (and PyTorch if installed); a few minutes"
 	@echo "                   WORKLOAD=ops: without the autograding rows (under a minute); WORKLOAD=grading"
-	@echo "make milestones    the history milestones (1957 perceptron ... 2017 transformer), full runs"
+	@echo "make milestones    the history milestones (1957 perceptron ... 2018 MLPerf), full runs"
 	@echo "make lab           open JupyterLab on the student notebooks in release/"
 	@echo "make sandbox       install the grading sandbox kernel into .venv (root: with a user switch)"
 	@echo "make grade COURSE=dir [WORKERS=2]  grade every submission of a course folder"

@@ -65,12 +65,32 @@ def check_transformer(r):
         assert sample.startswith(prompt) and len(sample) == len(prompt) + 160, repr(sample)
 
 
+def check_mlperf(r):
+    rows = r["classification"]
+    reference = rows["reference (float32)"]
+    assert math.isclose(r["quality_target"], 0.99 * reference["accuracy"]), r["quality_target"]
+    assert reference["accuracy"] >= 0.9, f"the reference MLP did not learn the digits: {reference}"
+    assert rows["pruned 50% neurons"]["meets_quality_target"], (
+        f"half the neurons removed and fine-tuned should keep 99% of the accuracy: {rows['pruned 50% neurons']}")
+    assert rows["int8"]["accuracy"] >= r["quality_target"], f"int8 should keep the accuracy: {rows['int8']}"
+    for name, row in rows.items():
+        assert row["meets_quality_target"] == (row["accuracy"] >= r["quality_target"]), (name, row)
+    # Sizes follow from the shapes and dtypes alone: int8 is about a quarter, pruning shrinks the matrices.
+    assert rows["int8"]["size_bytes"] < 0.3 * reference["size_bytes"], rows["int8"]
+    assert rows["pruned 50% neurons"]["size_bytes"] < 0.35 * reference["size_bytes"], rows["pruned 50% neurons"]
+    assert r["fastest_valid_submission"] in rows and rows[r["fastest_valid_submission"]]["meets_quality_target"]
+    assert r["generation_same_tokens"], "generate_cached must give exactly the tokens of GPT.generate"
+    low, high = r["generation_speedup_interval"]
+    assert low <= r["generation_speedup"] <= high, r
+
+
 CHECKS = {
     "1957_perceptron": check_perceptron,
     "1969_xor": check_xor,
     "1986_mlp_digits": check_mlp_digits,
     "1998_cnn_digits": check_cnn_digits,
     "2017_transformer": check_transformer,
+    "2018_mlperf": check_mlperf,
 }
 
 
