@@ -799,7 +799,7 @@ greedy = greedy_reference(model, prompt, 5)
 np.testing.assert_array_equal(model.generate(prompt, 5, top_k=1, seed=3), greedy, err_msg="top_k=1 is greedy decoding")
 np.testing.assert_array_equal(model.generate(prompt, 5, temperature=1e-4, seed=4), greedy,
                               err_msg="a tiny temperature is greedy decoding: are the logits divided by the temperature?")
-long = model.generate(np.array([1, 2, 3, 4, 5]), max_new_tokens=6, top_k=1)
+long = model.generate(np.array([1, 2, 3, 4, 5]), max_new_tokens=6, top_k=1, seed=0)
 assert long.shape == (11,), f"a 1-D prompt of 5 tokens + 6 new -> 11 tokens, got {np.shape(long)}"
 np.testing.assert_array_equal(long, greedy_reference(model, np.array([[1, 2, 3, 4, 5]]), 6)[0],
                               err_msg="past max_seq_len (6) the context is cropped to the last 6 tokens")
@@ -1106,7 +1106,7 @@ losses = fit_fixed_batch(model, inputs, targets, steps=60)
 print(f"fixed batch: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
 assert losses[-1] < 0.5 * losses[0], f"the loss on a fixed batch should fall below half: {losses[0]:.3f} -> {losses[-1]:.3f}"
 for phrase in phrases:
-    continued = decode(model.generate(encode(phrase[:8]), len(phrase) - 8, top_k=1))
+    continued = decode(model.generate(encode(phrase[:8]), len(phrase) - 8, top_k=1, seed=13))
     assert continued == phrase, f"greedy continuation of {phrase[:8]!r}: expected {phrase!r}, got {continued!r}"
 print("Integration passed: the GPT memorized both phrases and recites them greedily.")
 ### BEGIN HIDDEN TESTS
@@ -1121,7 +1121,7 @@ inputs = np.stack([digit_ids[s:s + 12] for s in starts])
 targets = np.stack([digit_ids[s + 1:s + 13] for s in starts])
 losses = fit_fixed_batch(model, inputs, targets, steps=40)
 assert losses[-1] < 0.3 * losses[0], f"counting digits: {losses[0]:.3f} -> {losses[-1]:.3f}"
-np.testing.assert_array_equal(model.generate(np.array([[3, 4, 5]]), 15, top_k=1)[0], np.arange(3, 21) % 10,
+np.testing.assert_array_equal(model.generate(np.array([[3, 4, 5]]), 15, top_k=1, seed=1308)[0], np.arange(3, 21) % 10,
                               err_msg="greedy continuation of 3 4 5 counts on, past the 12-token context")
 ### END HIDDEN TESTS
 
