@@ -794,16 +794,8 @@ class MaxPool2dBackward(Function):
         ### END SOLUTION
 
 
-def _check_pool_input(layer, x):
-    """Pooling layers take (N, C, H, W) Tensors (or arrays)."""
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if x.ndim != 4:
-        raise ValueError(f"{type(layer).__name__} expects input (N, C, H, W), got shape {x.shape}")
-    return x
-
-
-class MaxPool2d(Layer):
-    """The largest value of every kernel_size window, per channel."""
+class Pool2d(Layer):
+    """What MaxPool2d and AvgPool2d share: the window geometry, the input check and the repr."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         self.kernel_size = _pair(kernel_size)
@@ -812,9 +804,23 @@ class MaxPool2d(Layer):
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"padding {self.padding} must be at most half the kernel size {self.kernel_size}")
 
+    def _check_input(self, x):
+        """Pooling layers take (N, C, H, W) Tensors (or arrays)."""
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim != 4:
+            raise ValueError(f"{type(self).__name__} expects input (N, C, H, W), got shape {x.shape}")
+        return x
+
+    def __repr__(self):
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding})"
+
+
+class MaxPool2d(Pool2d):
+    """The largest value of every kernel_size window, per channel."""
+
     def forward(self, x):
         """(N, C, H, W) -> (N, C, H_out, W_out); records MaxPool2dBackward with the winners' mask."""
-        x = _check_pool_input(self, x)
+        x = self._check_input(x)
         ### BEGIN SOLUTION
         windows = sliding_windows(x.data, self.kernel_size, self.stride, self.padding, pad_value=-np.inf)
         window_size = self.kernel_size[0] * self.kernel_size[1]
@@ -823,9 +829,6 @@ class MaxPool2d(Layer):
         out = flat.max(axis=-1)
         return attach(Tensor(out), MaxPool2dBackward(x, chosen, self.kernel_size, self.stride, self.padding))
         ### END SOLUTION
-
-    def __repr__(self):
-        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding})"
 
 # %% nbgrader={"grade": true, "grade_id": "maxpool", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 grid = Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), requires_grad=True)
@@ -922,27 +925,17 @@ class AvgPool2dBackward(Function):
         ### END SOLUTION
 
 
-class AvgPool2d(Layer):
+class AvgPool2d(Pool2d):
     """The mean of every kernel_size window, per channel (zero padding counted)."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        self.kernel_size = _pair(kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair(stride)
-        self.padding = _pair(padding)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError(f"padding {self.padding} must be at most half the kernel size {self.kernel_size}")
 
     def forward(self, x):
         """(N, C, H, W) -> (N, C, H_out, W_out); records AvgPool2dBackward."""
-        x = _check_pool_input(self, x)
+        x = self._check_input(x)
         ### BEGIN SOLUTION
         windows = sliding_windows(x.data, self.kernel_size, self.stride, self.padding)
         out = windows.mean(axis=(-2, -1))
         return attach(Tensor(out), AvgPool2dBackward(x, self.kernel_size, self.stride, self.padding))
         ### END SOLUTION
-
-    def __repr__(self):
-        return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding})"
 
 # %% nbgrader={"grade": true, "grade_id": "avgpool", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 grid = Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), requires_grad=True)
