@@ -10,7 +10,8 @@ descent with momentum -- reads the shipped 8x8 handwritten digits.
 import time
 
 # common first: it pins BLAS to one thread before numpy loads
-from common import digits_loaders, plt, report, run, save_figure, seed_everything
+from common import (digits_loaders, plot_learning_curves, plt, report, run, save_figure, seed_everything,
+                    train_and_evaluate)
 
 import numpy as np
 
@@ -33,29 +34,13 @@ def main(fast=False, out_dir=None):
     # Softmax cross-entropy rather than the paper's squared error: the same backpropagation,
     # and the loss every later milestone uses.
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1, momentum=0.9), CrossEntropyLoss())
-    history = trainer.fit(train, test, epochs=epochs, progress=False)
-    final = trainer.evaluate(test)
-    results = {
-        "test_accuracy": final["accuracy"],
-        "test_loss": final["loss"],
-        "train_loss": history["train_loss"][-1],
-        "epochs": epochs,
-        "parameters": int(sum(p.data.size for p in model.parameters())),
-    }
+    history, results = train_and_evaluate(trainer, train, test, epochs)
 
     figure = plt.figure(figsize=(12, 4.5))
     grid = figure.add_gridspec(4, 10)
     curves = figure.add_subplot(grid[:, :5])
-    epoch_numbers = np.arange(1, epochs + 1)
-    curves.plot(epoch_numbers, history["train_loss"], label="training loss")
-    curves.plot(epoch_numbers, history["val_loss"], label="test loss")
-    curves.set(xlabel="epoch", ylabel="cross-entropy", yscale="log",
-               title=f"MLP 64-{HIDDEN}-10: test accuracy {final['accuracy']:.1%}")
-    accuracy_axis = curves.twinx()
-    accuracy_axis.plot(epoch_numbers, history["val_accuracy"], color="tab:green", label="test accuracy")
-    accuracy_axis.set(ylabel="test accuracy", ylim=(0.8, 1.0))
-    lines = curves.get_lines() + accuracy_axis.get_lines()
-    curves.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
+    plot_learning_curves(curves, history,
+                         f"MLP 64-{HIDDEN}-10: test accuracy {results['test_accuracy']:.1%}", accuracy_floor=0.8)
     # What backpropagation put into the hidden layer: each unit's 64 incoming weights as an image.
     weights = model[0].weight.data
     for unit in range(16):
@@ -70,7 +55,7 @@ def main(fast=False, out_dir=None):
         ("data", f"8x8 digits, {train_size} training / {test_size} held-out images"),
         ("model", f"Linear 64-{HIDDEN}, Sigmoid, Linear {HIDDEN}-10 ({results['parameters']} parameters)"),
         ("training", f"SGD lr 0.1, momentum 0.9, batch 32, {epochs} epochs"),
-        ("test accuracy", f"{final['accuracy']:.3f} (test loss {final['loss']:.3f})"),
+        ("test accuracy", f"{results['test_accuracy']:.3f} (test loss {results['test_loss']:.3f})"),
         ("figure", results["figure"]),
     ], started)
     return results

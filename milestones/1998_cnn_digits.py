@@ -11,9 +11,8 @@ convolution + pooling stages, then two fully connected layers -- on the shipped 
 import time
 
 # common first: it pins BLAS to one thread before numpy loads
-from common import digits_loaders, plt, report, run, save_figure, seed_everything
-
-import numpy as np
+from common import (digits_loaders, plot_learning_curves, plt, report, run, save_figure, seed_everything,
+                    train_and_evaluate)
 
 from tinytorch.core.activations import ReLU
 from tinytorch.core.autograd import no_grad
@@ -46,29 +45,13 @@ def main(fast=False, out_dir=None):
     schedule = CosineSchedule(max_lr=0.003, min_lr=0.0001, total_steps=epochs * len(train),
                               warmup_steps=len(train) // 2)
     trainer = Trainer(model, Adam(model.parameters(), lr=0.003), CrossEntropyLoss(), scheduler=schedule)
-    history = trainer.fit(train, test, epochs=epochs, progress=False)
-    final = trainer.evaluate(test)
-    results = {
-        "test_accuracy": final["accuracy"],
-        "test_loss": final["loss"],
-        "train_loss": history["train_loss"][-1],
-        "epochs": epochs,
-        "parameters": int(sum(p.data.size for p in model.parameters())),
-    }
+    history, results = train_and_evaluate(trainer, train, test, epochs)
 
     figure = plt.figure(figsize=(13, 4.6))
     grid = figure.add_gridspec(4, 14)
     curves = figure.add_subplot(grid[:, :5])
-    epoch_numbers = np.arange(1, epochs + 1)
-    curves.plot(epoch_numbers, history["train_loss"], label="training loss")
-    curves.plot(epoch_numbers, history["val_loss"], label="test loss")
-    curves.set(xlabel="epoch", ylabel="cross-entropy", yscale="log",
-               title=f"LeNet-like CNN: test accuracy {final['accuracy']:.1%}")
-    accuracy_axis = curves.twinx()
-    accuracy_axis.plot(epoch_numbers, history["val_accuracy"], color="tab:green", label="test accuracy")
-    accuracy_axis.set(ylabel="test accuracy", ylim=(0.7, 1.0))
-    lines = curves.get_lines() + accuracy_axis.get_lines()
-    curves.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
+    plot_learning_curves(curves, history,
+                         f"LeNet-like CNN: test accuracy {results['test_accuracy']:.1%}", accuracy_floor=0.7)
     # One held-out digit and what the first convolution (16 kernels of 3x3, then ReLU) sees in it.
     digit = next(iter(test))[0].data[:1]
     with no_grad():
@@ -88,7 +71,7 @@ def main(fast=False, out_dir=None):
         ("data", f"8x8 digits, {train_size} training / {test_size} held-out images"),
         ("model", f"2 x (Conv2d 3x3, ReLU, MaxPool2d 2), Linear 128-64-10 ({results['parameters']} parameters)"),
         ("training", f"Adam, cosine schedule 0.003 -> 0.0001, batch 32, {epochs} epochs"),
-        ("test accuracy", f"{final['accuracy']:.3f} (test loss {final['loss']:.3f})"),
+        ("test accuracy", f"{results['test_accuracy']:.3f} (test loss {results['test_loss']:.3f})"),
         ("figure", results["figure"]),
     ], started)
     return results

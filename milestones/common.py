@@ -84,3 +84,29 @@ def digits_loaders(seed, image_shape, batch_size=32, test_fraction=0.2):
     train = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, seed=seed)
     test = DataLoader(TensorDataset(x_test, y_test), batch_size=256)
     return train, test, len(x_train), len(x_test)
+
+
+def train_and_evaluate(trainer, train, test, epochs):
+    """Fit for `epochs` (the test set as validation), then evaluate: (history, results dict)."""
+    history = trainer.fit(train, test, epochs=epochs, progress=False)
+    final = trainer.evaluate(test)
+    return history, {
+        "test_accuracy": final["accuracy"],
+        "test_loss": final["loss"],
+        "train_loss": history["train_loss"][-1],
+        "epochs": epochs,
+        "parameters": int(sum(p.data.size for p in trainer.model.parameters())),
+    }
+
+
+def plot_learning_curves(curves, history, title, accuracy_floor):
+    """Training and test loss per epoch (log scale) on `curves`, test accuracy on a twin axis."""
+    epoch_numbers = np.arange(1, len(history["train_loss"]) + 1)
+    curves.plot(epoch_numbers, history["train_loss"], label="training loss")
+    curves.plot(epoch_numbers, history["val_loss"], label="test loss")
+    curves.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title=title)
+    accuracy_axis = curves.twinx()
+    accuracy_axis.plot(epoch_numbers, history["val_accuracy"], color="tab:green", label="test accuracy")
+    accuracy_axis.set(ylabel="test accuracy", ylim=(accuracy_floor, 1.0))
+    lines = curves.get_lines() + accuracy_axis.get_lines()
+    curves.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
