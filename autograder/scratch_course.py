@@ -85,3 +85,12 @@ class ScratchCourse:
                         grades[grade.name] = (grade.score, grade.max_score)
                 scores[submission.student.id] = grades
         return scores
+
+    def error_outputs(self, module: Module, student: str) -> list:
+        """'cell N: Name: message' for every cell of the student's autograded notebook that
+        raised: graded cells lose their points for it, and any other cell is a broken demo."""
+        path = self.folder / "autograded" / student / module.name / f"{module.name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        return [f"cell {index}: {output.ename}: {output.evalue}"
+                for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+                for output in cell.get("outputs", []) if output.output_type == "error"]

@@ -40,12 +40,13 @@ def _grade_module(module, folder):
     for student, notebook in sample_submissions(module, bugs="all").items():
         course.submit(student, module, notebook)
     course.autograde(module)
-    return course.cell_scores(module)
+    return course.cell_scores(module), course.error_outputs(module, "reference")
 
 
 @pytest.fixture(scope="session")
-def graded_class(tmp_path_factory, pytestconfig):
-    """{module name: {student: {grade_id: (score, max_score)}}} from real `nbgrader autograde` runs.
+def graded_runs(tmp_path_factory, pytestconfig):
+    """{module name: (cell scores, errors raised in the reference notebook)} from real
+    `nbgrader autograde` runs of every sample submission.
 
     Each module is graded in a scratch course of its own, so modules run side by side (one
     nbgrader process per core) without sharing a SQLite gradebook.
@@ -58,3 +59,15 @@ def graded_class(tmp_path_factory, pytestconfig):
             for m in modules
         }
         return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def graded_class(graded_runs):
+    """{module name: {student: {grade_id: (score, max_score)}}}."""
+    return {name: scores for name, (scores, _) in graded_runs.items()}
+
+
+@pytest.fixture(scope="session")
+def reference_errors(graded_runs):
+    """{module name: ['cell N: Name: message', ...]}: what raised in the graded reference."""
+    return {name: errors for name, (_, errors) in graded_runs.items()}

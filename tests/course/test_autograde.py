@@ -22,6 +22,12 @@ def test_reference_solution_scores_full_marks(graded_class, module):
     assert _total(grades)[1] > 0
 
 
+def test_every_cell_of_the_reference_runs_without_an_error(reference_errors, module):
+    """Scores only see graded cells; a demo or figure cell that raises would still leave students
+    a broken notebook."""
+    assert not reference_errors[module.name], f"{module.name}: cells raised {reference_errors[module.name]}"
+
+
 def test_planted_bug_loses_exactly_the_cells_it_breaks(graded_class, planted_bug):
     module, bug = planted_bug
     grades = graded_class[module.name][f"bug-{bug.name}"]
